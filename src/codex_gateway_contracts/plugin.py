@@ -1,0 +1,329 @@
+"""The pytest plugin: options, case generation, the session-wide gateway and mocks, and the report.
+
+Settings are read command line first, then the ini file (``[tool.pytest.ini_options]`` keys of the
+same name without dashes, e.g. ``contracts_report``), then the defaults. Nothing starts unless a
+collected test asks for the ``contract_case`` fixture, so the plugin costs nothing in other suites.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_recording import network
+
+from .cassettes import Cassette, CassetteError, discover
+from .catalogue import Catalogue, CatalogueError, load_catalogue
+from .expectations import Expectations, ExpectationsError, compare, rewrite
+from .gateway import (
+    GatewayError,
+    GatewayPlan,
+    LiteLLMProxy,
+    find_litellm,
+    hermetic_config,
+    load_deployments,
+)
+from .mocks import MockFleet
+from .report import failure_message, write_results
+from .runner import Case, CaseRunner
+from .verdict import CaseResult, Finding, Translations
+
+ALLOWED_HOSTS = [r"^127\.0\.0\.1$", r"^localhost$", r"^::1$"]
+_OPTIONS: dict[str, tuple[str, str]] = {
+    # dest: (flag, help)
+    "litellm_config": (
+        "--litellm-config",
+        "Your LiteLLM proxy config (YAML). Default: one deployment per catalogue "
+        "provider. Provider addresses and keys are rewritten to the mocks; everything else is kept.",
+    ),
+    "contracts_litellm_bin": (
+        "--contracts-litellm-bin",
+        "The litellm executable to run (default: beside this Python, "
+        "then PATH). Point it at another virtualenv to test another LiteLLM version or fork.",
+    ),
+    "contracts_report": ("--contracts-report", "Write DIR/results.json with the true verdict of every case."),
+    "contracts_cassettes": ("--contracts-cassettes", "Folder of Codex cassettes (default: <rootdir>/cassettes/codex)."),
+    "contracts_schemas": ("--contracts-schemas", "Folder of provider schemas (default: <rootdir>/schemas)."),
+    "contracts_expectations": (
+        "--contracts-expectations",
+        "Known-failures file (default, with the generated config: "
+        "<rootdir>/expectations/litellm-<version>.yaml). 'none' disables it.",
+    ),
+    "contracts_concurrency": ("--contracts-concurrency", "Routes replayed in parallel (default 8)."),
+    "contracts_startup_timeout": ("--contracts-startup-timeout", "Seconds to wait for the gateway (default 120)."),
+    "contracts_request_timeout": ("--contracts-request-timeout", "Seconds to wait for one answer (default 60)."),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``codex-contracts`` option group; every flag also has an ini key of its dest name."""
+    group = parser.getgroup("codex-contracts", "Codex gateway contract tests")
+    for dest, (flag, text) in _OPTIONS.items():
+        group.addoption(flag, dest=dest, default=None, metavar="VALUE", help=text)
+        parser.addini(dest, text, default=None)
+    group.addoption(
+        "--contracts-provider",
+        dest="contracts_provider",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="Only deployments of this provider (repeatable).",
+    )
+    group.addoption(
+        "--contracts-route",
+        dest="contracts_route",
+        action="append",
+        default=None,
+        metavar="MODEL_NAME",
+        help="Only this route / model_name (repeatable).",
+    )
+    group.addoption(
+        "--contracts-update-expectations",
+        dest="contracts_update_expectations",
+        action="store_true",
+        help="Rewrite the expectations file from this run's failing cases.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker and the per-session state."""
+    config.addinivalue_line("markers", "contracts: a Codex request replayed through the gateway into provider mocks")
+    config.stash[_STATE] = ContractsState(config)
+
+
+def _setting(config: pytest.Config, dest: str, default: str | None = None) -> str | None:
+    value = config.getoption(dest, default=None)
+    if value is None:
+        value = config.getini(dest) or None
+    return str(value) if value is not None else default
+
+
+@dataclass
+class ContractsState:
+    """Everything the contract cases of one pytest session share."""
+
+    config: pytest.Config
+    results: list[CaseResult] = field(default_factory=list)
+    selected: list[Case] = field(default_factory=list)
+    _cases: list[Case] | None = None
+    catalogue: Catalogue | None = None
+    plan: GatewayPlan | None = None
+    gateway_info: dict[str, Any] = field(default_factory=dict)
+    expectations: Expectations | None = None
+    runner: CaseRunner | None = None
+    fleet: MockFleet | None = None
+    proxy: LiteLLMProxy | None = None
+
+    @property
+    def rootdir(self) -> Path:
+        """Where data folders are looked up by default."""
+        return Path(self.config.rootpath)
+
+    def path_setting(self, dest: str, default: Path) -> Path:
+        """A folder or file setting, relative to the invocation directory."""
+        value = _setting(self.config, dest)
+        return Path(value).expanduser().resolve() if value else default
+
+    def cases(self) -> list[Case]:
+        """Every cassette x route of the configuration, filtered by --contracts-provider/--contracts-route."""
+        if self._cases is None:
+            try:
+                self.catalogue = load_catalogue(
+                    self.path_setting("contracts_schemas", self.rootdir / "schemas") / "providers"
+                )
+                cassettes = discover(self.path_setting("contracts_cassettes", self.rootdir / "cassettes" / "codex"))
+                config_file = _setting(self.config, "litellm_config")
+                self.plan = load_deployments(self.catalogue, Path(config_file).resolve() if config_file else None)
+            except (CatalogueError, CassetteError, GatewayError) as exc:
+                raise pytest.UsageError(f"codex-contracts: {exc}") from exc
+            self._cases = self._build_cases(cassettes, self.plan)
+        return self._cases
+
+    def _build_cases(self, cassettes: list[Cassette], plan: GatewayPlan) -> list[Case]:
+        providers = set(self.config.getoption("contracts_provider") or [])
+        routes = set(self.config.getoption("contracts_route") or [])
+        chosen: dict[str, tuple[Any, str | None]] = {}
+        for deployment in plan.deployments:
+            provider_name = deployment.provider.name if deployment.provider else None
+            if providers and provider_name not in providers:
+                continue
+            if routes and deployment.route not in routes:
+                continue
+            if deployment.route not in chosen or chosen[deployment.route][1] is not None:
+                chosen[deployment.route] = (deployment.provider, deployment.skipped)
+        if not chosen:
+            raise pytest.UsageError("codex-contracts: no deployment matches --contracts-provider/--contracts-route")
+        return [
+            Case(cassette, route, provider, skipped)
+            for cassette in cassettes
+            for route, (provider, skipped) in chosen.items()
+        ]
+
+    # -- session ------------------------------------------------------------------------------
+    def start(self, workdir: Path) -> None:
+        """Start the mocks and the gateway, load expectations, and queue every selected case."""
+        self.cases()
+        assert self.catalogue is not None and self.plan is not None
+        self.fleet = MockFleet(self.catalogue)
+        api_bases = {
+            d.slug: self.fleet.register(d.slug, d.provider, d.route)
+            for d in self.plan.deployments
+            if d.provider is not None and d.skipped is None
+        }
+        config = hermetic_config(self.plan, lambda d: api_bases[d.slug])
+        binary = find_litellm(_setting(self.config, "contracts_litellm_bin"))
+        startup = float(_setting(self.config, "contracts_startup_timeout", "120") or 120)
+        self.proxy = LiteLLMProxy(binary, config, workdir, startup_timeout=startup)
+        self.gateway_info = {"kind": self.proxy.kind, "version": self.proxy.version, "config": self.plan.source}
+        self.expectations = self._load_expectations(self.proxy.version)
+        stale = self.expectations.stale(case.id for case in self.cases())
+        if stale and not self.config.getoption("contracts_update_expectations"):
+            raise ExpectationsError(
+                f"{self.expectations.path}: entries match no case of this configuration: "
+                f"{', '.join(stale[:10])}{' ...' if len(stale) > 10 else ''}"
+            )
+        self.proxy.start()
+        self.runner = CaseRunner(
+            self.proxy.base_url,
+            self.proxy.master_key,
+            self.fleet,
+            Translations.load(self.path_setting("contracts_schemas", self.rootdir / "schemas") / "translations.yaml"),
+            concurrency=int(_setting(self.config, "contracts_concurrency", "8") or 8),
+            request_timeout=float(_setting(self.config, "contracts_request_timeout", "60") or 60),
+            alive=self.proxy.alive,
+        )
+        self.runner.schedule(self.selected or self.cases())
+
+    def _load_expectations(self, version: str) -> Expectations:
+        value = _setting(self.config, "contracts_expectations")
+        if value == "none":
+            return Expectations(None)
+        if value:
+            return Expectations.load(Path(value).resolve())
+        if _setting(self.config, "litellm_config"):
+            return Expectations(None)
+        return Expectations.load(self.rootdir / "expectations" / f"litellm-{version}.yaml")
+
+    def stop(self) -> None:
+        """Stop the runner, gateway and mocks, in that order."""
+        if self.runner is not None:
+            self.runner.close()
+        if self.proxy is not None:
+            self.proxy.stop()
+        if self.fleet is not None:
+            self.fleet.close()
+
+    def check(self, case: Case) -> None:
+        """Run (or collect) a case and turn its verdict into the test outcome."""
+        if case.skipped is not None:
+            self.results.append(
+                CaseResult(
+                    case.id,
+                    case.cassette.id,
+                    "?",
+                    case.route,
+                    "(none)",
+                    True,
+                    "skipped",
+                    [Finding("skipped", "", case.skipped)],
+                )
+            )
+            pytest.skip(case.skipped)
+        assert self.runner is not None and self.expectations is not None
+        network.block(allowed_hosts=ALLOWED_HOSTS)  # re-arm: another plugin may have unblocked between tests
+        result = self.runner.result(case)
+        self.results.append(result)
+        outcome, note = compare(result, self.expectations.get(case.id))
+        if outcome == "xfail":
+            pytest.xfail(note)
+        if outcome == "fail":
+            message = failure_message(result)
+            if result.verdict == "error" and self.proxy is not None and not self.proxy.alive():
+                message += "\n" + self.proxy.log_tail()
+            pytest.fail(f"{note}\n{message}" if note else message, pytrace=False)
+
+
+_STATE = pytest.StashKey[ContractsState]()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per cassette x route, with ids like ``codex-0.169.0/tool_call-deepseek-chat``."""
+    if "contract_case" in metafunc.fixturenames:
+        cases = metafunc.config.stash[_STATE].cases()
+        metafunc.parametrize("contract_case", cases, ids=[case.id for case in cases])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Remember which cases were selected, so the session queues exactly those, in collection order."""
+    state = config.stash[_STATE]
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "contract_case" in callspec.params:
+            item.add_marker(pytest.mark.contracts)
+            state.selected.append(callspec.params["contract_case"])
+
+
+@pytest.fixture(scope="session")
+def contracts(request: pytest.FixtureRequest) -> Iterator[ContractsState]:
+    """The started gateway, mocks and runner; the test process may reach 127.0.0.1 only meanwhile."""
+    state = request.config.stash[_STATE]
+    network.block(allowed_hosts=ALLOWED_HOSTS)
+    with tempfile.TemporaryDirectory(prefix="codex-contracts-") as workdir:
+        try:
+            state.start(Path(workdir))
+            yield state
+        finally:
+            state.stop()
+            network.unblock()
+
+
+@pytest.fixture
+def contract_case(request: pytest.FixtureRequest) -> Case:
+    """The case this test judges (parametrized by the plugin)."""
+    case: Case = request.param
+    return case
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write results.json and, when asked, rewrite the expectations file."""
+    state = session.config.stash.get(_STATE, None)
+    if state is None or not state.results:
+        return
+    report_dir = _setting(session.config, "contracts_report")
+    if report_dir:
+        write_results(Path(report_dir).resolve(), state.gateway_info, state.results)
+    if session.config.getoption("contracts_update_expectations") and state.expectations is not None:
+        target = state.expectations.path or (
+            state.rootdir / "expectations" / f"litellm-{state.gateway_info.get('version', 'unknown')}.yaml"
+        )
+        header = state.expectations.header or {
+            "gateway": state.gateway_info.get("kind"),
+            "version": state.gateway_info.get("version"),
+        }
+        rewrite(target, state.results, state.expectations, header)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Verdict counts, where the report went, and what the suite changed in the user's config."""
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.results:
+        return
+    counts: dict[str, int] = {}
+    for result in state.results:
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    terminalreporter.section("codex gateway contracts")
+    gateway = state.gateway_info
+    terminalreporter.write_line(f"gateway: {gateway.get('kind')} {gateway.get('version')} ({gateway.get('config')})")
+    terminalreporter.write_line("verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if state.plan is not None:
+        for note in sorted(set(state.plan.notes)):
+            terminalreporter.write_line(f"config: {note}")
+    if state.fleet is not None and state.fleet.strays():
+        terminalreporter.write_line(f"warning: {len(state.fleet.strays())} upstream calls arrived outside any case")
+    report_dir = _setting(config, "contracts_report")
+    if report_dir:
+        terminalreporter.write_line(f"report: {Path(report_dir).resolve() / 'results.json'}")
