@@ -90,7 +90,12 @@ class MockFleet:
             if provider.name not in self._servers:
                 server = ThreadingHTTPServer((self.host, 0), _handler_for(self))
                 server.daemon_threads = True
-                threading.Thread(target=server.serve_forever, name=f"mock-{provider.name}", daemon=True).start()
+                threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"mock-{provider.name}",
+                    daemon=True,
+                ).start()
                 self._servers[provider.name] = server
             return self._servers[provider.name]
 

@@ -1,0 +1,131 @@
+"""Shared fixtures for the self-tests: a small synthetic catalogue, so machinery tests do not depend on data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from codex_gateway_contracts.catalogue import Catalogue, load_catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+OPENAI_UNKNOWN = {
+    "error": {
+        "message": "Unknown parameter: '{path}'.",
+        "type": "invalid_request_error",
+        "param": "{path}",
+        "code": "unknown_parameter",
+    }
+}
+OPENAI_VALUE = {
+    "error": {"message": "Invalid value at '{path}': {detail}", "type": "invalid_request_error", "param": "{path}"}
+}
+
+CHAT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["model", "messages"],
+    "additionalProperties": False,
+    "properties": {
+        "model": {"type": "string"},
+        "messages": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["role"],
+                "properties": {
+                    "role": {"enum": ["system", "user", "assistant", "tool"]},
+                    "content": {"type": ["string", "array", "null"]},
+                    "tool_calls": {"type": "array"},
+                    "tool_call_id": {"type": "string"},
+                },
+            },
+        },
+        "tools": {"type": "array"},
+        "tool_choice": {},
+        "stream": {"type": "boolean"},
+        "stream_options": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"include_usage": {"type": "boolean"}},
+        },
+    },
+}
+RESPONSES_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        key: {}
+        for key in [
+            "model",
+            "input",
+            "instructions",
+            "tools",
+            "tool_choice",
+            "parallel_tool_calls",
+            "reasoning",
+            "store",
+            "stream",
+            "include",
+            "prompt_cache_key",
+            "text",
+            "service_tier",
+            "client_metadata",
+        ]
+    }
+    | {
+        "stream_options": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"include_obfuscation": {"type": "boolean"}},
+        }
+    },
+}
+
+
+def write_provider(root: Path, name: str, policy: str, wire: str, schema: dict[str, Any], path: str) -> None:
+    """Write one provider folder the way contributors do: provider.yaml plus a schema."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    schema_file = "responses.schema.json" if wire == "openai-responses" else "chat.schema.json"
+    (folder / schema_file).write_text(json.dumps(schema), encoding="utf-8")
+    spec = {
+        "name": name,
+        "title": name,
+        "litellm": {"prefix": name, "model": f"{name}-model", "route": f"{name}-route"},
+        "unknown_fields": {"policy": policy, "confidence": "H", "verified": True, "evidence": "self-test"},
+        "endpoints": {
+            "main": {
+                "path": path,
+                "schema": schema_file,
+                "wire": wire,
+                "errors": {
+                    "unknown_field": {"status": 400, "path_style": "brackets", "body": OPENAI_UNKNOWN},
+                    "invalid_value": {"status": 400, "path_style": "brackets", "body": OPENAI_VALUE},
+                },
+                "reply": {"usage_chunk": "if_requested", "keepalive_comments": policy == "ignore"},
+            }
+        },
+    }
+    (folder / "provider.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalogue folder with a strict chat, a lenient chat and a strict Responses provider."""
+    root = tmp_path_factory.mktemp("providers")
+    write_provider(root, "strictchat", "reject", "openai-chat", CHAT_SCHEMA, r"/chat/completions$")
+    write_provider(root, "lenientchat", "ignore", "openai-chat", CHAT_SCHEMA, r"/chat/completions$")
+    write_provider(root, "strictresponses", "reject", "openai-responses", RESPONSES_SCHEMA, r"/responses$")
+    return root
+
+
+@pytest.fixture(scope="session")
+def synthetic(synthetic_root: Path) -> Catalogue:
+    """The synthetic catalogue, loaded."""
+    return load_catalogue(synthetic_root)
