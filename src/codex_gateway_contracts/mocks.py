@@ -257,8 +257,9 @@ def adapt_plan(
             out.append(ReplyItem("text", text=f"(tool {item.name} not offered) [{nonce}]"))
         elif item.kind == "custom_tool_call" and endpoint.wire != "openai-responses":
             # A chat model can only call the function the gateway turned the free-form tool into.
+            # Codex still needs it back as a custom_tool_call, which the verdict checks.
             argument = _first_string_parameter(body, item.name) or "input"
-            out.append(ReplyItem("function_call", name=item.name, arguments=json.dumps({argument: item.text})))
+            out.append(ReplyItem(item.kind, name=item.name, text=item.text, arguments=json.dumps({argument: item.text})))
         else:
             out.append(item)
     if not any(i.kind in {"text", "function_call", "custom_tool_call"} for i in out):

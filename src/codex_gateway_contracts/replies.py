@@ -65,7 +65,7 @@ def _chat(
     reasoning = "".join(i.text for i in items if i.kind == "reasoning") if reasoning_field else ""
     calls: list[dict[str, Any]] = [
         {"id": f"{call_prefix}_{n}", "type": "function", "function": {"name": i.name, "arguments": i.arguments}}
-        for n, i in enumerate(x for x in items if x.kind == "function_call")
+        for n, i in enumerate(x for x in items if x.kind in {"function_call", "custom_tool_call"})
     ]
     finish = "tool_calls" if calls else "stop"
     usage_mode = quirks.get("usage_chunk", "if_requested")
@@ -235,7 +235,7 @@ def _anthropic(items: Sequence[ReplyItem], model: str, stream: bool, call_prefix
             blocks.append({"type": "text", "text": item.text})
         elif item.kind == "reasoning":
             blocks.append({"type": "thinking", "thinking": item.text, "signature": f"sig_{call_prefix}"})
-        elif item.kind == "function_call":
+        elif item.kind in {"function_call", "custom_tool_call"}:
             try:
                 arguments = json.loads(item.arguments or "{}")
             except json.JSONDecodeError:

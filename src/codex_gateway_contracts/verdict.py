@@ -278,7 +278,7 @@ def reply_problems(exchange: Exchange) -> list[str]:
         if not any(_matches(expected, item) for item in done_items):
             problems.append(
                 f"the provider's {expected.kind} {_describe(expected)} never reached Codex as a "
-                f"response.output_item.done"
+                f"response.output_item.done (Codex got: {_received(done_items)})"
             )
     return problems
 
@@ -288,8 +288,15 @@ def _expected_items(calls: Sequence[UpstreamCall]) -> list[ReplyItem]:
     return [i for i in accepted[-1].reply_items if i.kind != "reasoning"] if accepted else []
 
 
+def _received(items: Sequence[Mapping[str, Any]]) -> str:
+    names = [f"{i.get('type')} {i.get('name', '')}".strip() for i in items]
+    return ", ".join(names) or "no output items"
+
+
 def _describe(item: ReplyItem) -> str:
-    return repr(item.text[:60]) if item.kind == "text" else f"{item.name}({item.arguments[:60]})"
+    if item.kind == "text":
+        return repr(item.text[:60])
+    return f"{item.name}({(item.arguments if item.kind == 'function_call' else item.text)[:60]!r})"
 
 
 def _matches(expected: ReplyItem, item: Mapping[str, Any]) -> bool:
