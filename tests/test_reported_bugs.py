@@ -50,10 +50,27 @@ def run_suite(binary: str, tmp_path: Path) -> dict[str, Any]:
             merged.setdefault(section, {}).update(values)
     config_file = tmp_path / "proxy.yaml"
     config_file.write_text(yaml.safe_dump(merged), encoding="utf-8")
-    command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "contracts"), "-q", "-p", "no:cacheprovider",
-               "--rootdir", str(ROOT), "--litellm-config", str(config_file), "--contracts-litellm-bin", binary,
-               "--contracts-cassettes", str(cassettes), "--contracts-expectations", "none",
-               "--contracts-report", str(tmp_path / "report")]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "tests" / "contracts"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(ROOT),
+        "--litellm-config",
+        str(config_file),
+        "--contracts-litellm-bin",
+        binary,
+        "--contracts-cassettes",
+        str(cassettes),
+        "--contracts-expectations",
+        "none",
+        "--contracts-report",
+        str(tmp_path / "report"),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
     report = tmp_path / "report" / "results.json"
     assert report.is_file(), f"no report; exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +58,7 @@ class Cassette:
     path: Path
     codex_version: str
     scenario: str
-    interactions: tuple[Interaction, ...]
+    interactions: tuple[Interaction, ...] = field(repr=False)
 
     @property
     def id(self) -> str:

@@ -48,6 +48,7 @@ class UpstreamCall:
     answer: Any = None
     reply_items: tuple[ReplyItem, ...] = ()
     unknown_policy: str = "reject"
+    unknown_verified: bool = True
 
     @property
     def accepted(self) -> bool:
@@ -179,7 +180,7 @@ class MockFleet:
                 404,
                 {"error": {"message": f"no mock deployment for {call.path}", "type": "invalid_request_error"}},
             )
-        call.unknown_policy = provider.unknown_policy
+        call.unknown_policy, call.unknown_verified = provider.unknown_policy, provider.unknown_verified
         endpoint = provider.endpoint_for(call.path)
         if endpoint is None:
             return self._error(
@@ -259,7 +260,9 @@ def adapt_plan(
             # A chat model can only call the function the gateway turned the free-form tool into.
             # Codex still needs it back as a custom_tool_call, which the verdict checks.
             argument = _first_string_parameter(body, item.name) or "input"
-            out.append(ReplyItem(item.kind, name=item.name, text=item.text, arguments=json.dumps({argument: item.text})))
+            out.append(
+                ReplyItem(item.kind, name=item.name, text=item.text, arguments=json.dumps({argument: item.text}))
+            )
         else:
             out.append(item)
     if not any(i.kind in {"text", "function_call", "custom_tool_call"} for i in out):

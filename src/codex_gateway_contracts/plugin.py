@@ -92,6 +92,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and the per-session state."""
     config.addinivalue_line("markers", "contracts: a Codex request replayed through the gateway into provider mocks")
+    config.addinivalue_line(
+        "markers", "record: re-records cassettes with the real Codex CLI (CODEX_CONTRACTS_RECORD=1)"
+    )
     config.stash[_STATE] = ContractsState(config)
 
 
@@ -102,9 +105,13 @@ def _setting(config: pytest.Config, dest: str, default: str | None = None) -> st
     return str(value) if value is not None else default
 
 
-@dataclass
+@dataclass(repr=False)
 class ContractsState:
     """Everything the contract cases of one pytest session share."""
+
+    def __repr__(self) -> str:
+        # pytest renders fixture values in reports; the state holds every result of the session.
+        return f"ContractsState({len(self.results)} results)"
 
     config: pytest.Config
     results: list[CaseResult] = field(default_factory=list)

@@ -33,6 +33,10 @@ class Case:
     provider: Provider | None
     skipped: str | None = None
 
+    def __repr__(self) -> str:
+        # pytest renders fixture values in failure reports; a cassette is tens of kilobytes.
+        return f"Case({self.id!r})"
+
     @property
     def id(self) -> str:
         """``codex-<version>/<scenario>-<route>``."""

@@ -224,7 +224,13 @@ def _required_parts(index: int, item: Mapping[str, Any]) -> Iterator[tuple[str, 
             if isinstance(part.get("text"), str):
                 yield path, _norm(part["text"])[:_NEEDLE], what
             elif isinstance(part.get("image_url"), str):
-                yield path, part["image_url"][:_NEEDLE], "an image Codex attached"
+                # A data URL may be split into media type and base64 data (Anthropic): look for the data.
+                url: str = part["image_url"]
+                yield (
+                    path,
+                    (url.split(",", 1)[1] if url.startswith("data:") else url)[:_NEEDLE],
+                    "an image Codex attached",
+                )
     elif kind in {"function_call_output", "custom_tool_call_output"}:
         output = item.get("output")
         text = output if isinstance(output, str) else json.dumps(output)
@@ -362,8 +368,10 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
             effect = (
                 f"{call.provider} rejected it with HTTP {call.status}"
                 if not call.accepted
-                else f"{call.provider} ignores unknown fields, so what Codex asked for is silently lost"
+                else f"{call.provider} ignores unknown fields: accepted, but silently without effect"
             )
+            if not call.unknown_verified:
+                effect += f" (unverified: {call.provider}'s handling of unknown fields is assumed, not observed)"
             findings.append(
                 Finding(
                     "leak", path, f"{path} reached {call.endpoint} ({origin}); {effect}", origin=origin, request=request
