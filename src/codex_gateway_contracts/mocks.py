@@ -75,6 +75,7 @@ class MockFleet:
         self._deployments: dict[str, tuple[Provider, str]] = {}
         self._routes: dict[str, _RouteState] = {}
         self._strays: list[UpstreamCall] = []
+        self._background: list[UpstreamCall] = []
         self._lock = threading.Lock()
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -129,6 +130,11 @@ class MockFleet:
             calls, state.calls = state.calls, []
             return calls
 
+    def background(self) -> list[UpstreamCall]:
+        """Read-only calls the gateway made on its own, outside any case (model listings at start-up)."""
+        with self._lock:
+            return list(self._background)
+
     def strays(self) -> list[UpstreamCall]:
         """Calls that arrived while no case of their route was in flight (or for no known deployment)."""
         with self._lock:
@@ -167,7 +173,7 @@ class MockFleet:
                 state.calls.append(call)
                 delay = state.delay
             else:
-                self._strays.append(call)
+                (self._background if call.method == "GET" else self._strays).append(call)
                 delay = 0.0
         if delay:
             time.sleep(delay)
@@ -181,6 +187,14 @@ class MockFleet:
                 {"error": {"message": f"no mock deployment for {call.path}", "type": "invalid_request_error"}},
             )
         call.unknown_policy, call.unknown_verified = provider.unknown_policy, provider.unknown_verified
+        if call.method == "GET" and call.path.rstrip("/").endswith("/models"):
+            # Gateways list models at start-up (LiteLLM does for OpenAI deployments): answer like the API.
+            listing = {
+                "object": "list",
+                "data": [{"id": provider.litellm_model, "object": "model", "owned_by": "mock"}],
+            }
+            call.status, call.answer = 200, listing
+            return Reply(200, "application/json", json.dumps(listing).encode(), ())
         endpoint = provider.endpoint_for(call.path)
         if endpoint is None:
             return self._error(

@@ -329,8 +329,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if state.plan is not None:
         for note in sorted(set(state.plan.notes)):
             terminalreporter.write_line(f"config: {note}")
-    if state.fleet is not None and state.fleet.strays():
-        terminalreporter.write_line(f"warning: {len(state.fleet.strays())} upstream calls arrived outside any case")
+    background = state.fleet.background() if state.fleet is not None else []
+    if background:
+        calls = sorted({f"{call.method} {call.path}" for call in background})
+        terminalreporter.write_line(f"gateway background calls (outside cases): {len(background)}: {', '.join(calls)}")
+    strays = state.fleet.strays() if state.fleet is not None else []
+    if strays:
+        terminalreporter.write_line(f"warning: {len(strays)} upstream calls arrived outside any case:")
+        for call in strays[:5]:
+            terminalreporter.write_line(f"  {call.method} {call.path} for route {call.route or '?'} -> {call.status}")
     report_dir = _setting(config, "contracts_report")
     if report_dir:
         terminalreporter.write_line(f"report: {Path(report_dir).resolve() / 'results.json'}")
