@@ -203,7 +203,7 @@ class ContractsState:
             request_timeout=float(_setting(self.config, "contracts_request_timeout", "60") or 60),
             alive=self.proxy.alive,
         )
-        self.runner.schedule(self.selected or self.cases())
+        self.runner.schedule(self.selected)
 
     def _load_expectations(self, version: str) -> Expectations:
         value = _setting(self.config, "contracts_expectations")
