@@ -165,3 +165,11 @@ def test_a_route_cannot_run_two_cases_at_once(fleet: MockFleet, synthetic: Catal
         fleet.expecting("a", (), "m"),
     ):
         pass
+
+
+def test_later_plans_answer_the_following_calls(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    first, second = (ReplyItem("text", text="one"),), (ReplyItem("text", text="two"),)
+    with fleet.expecting("b", first, "n", later=[second]):
+        answers = [post(f"{base}/chat/completions", CHAT).json()["choices"][0]["message"]["content"] for _ in range(3)]
+    assert answers == ["one [n]", "two [n]", "two [n]"]

@@ -59,6 +59,7 @@ class UpstreamCall:
 @dataclass
 class _RouteState:
     plan: tuple[ReplyItem, ...] = DEFAULT_PLAN
+    later: list[tuple[ReplyItem, ...]] = field(default_factory=list)
     nonce: str = "mock"
     active: bool = False
     calls: list[UpstreamCall] = field(default_factory=list)
@@ -110,13 +111,25 @@ class MockFleet:
 
     # -- per case -------------------------------------------------------------------------------
     @contextmanager
-    def expecting(self, route: str, plan: Sequence[ReplyItem], nonce: str, delay: float = 0.0) -> Iterator[None]:
-        """While the block runs, calls under ``route`` are this case's and are answered with ``plan``."""
+    def expecting(
+        self,
+        route: str,
+        plan: Sequence[ReplyItem],
+        nonce: str,
+        delay: float = 0.0,
+        later: Sequence[Sequence[ReplyItem]] = (),
+    ) -> Iterator[None]:
+        """While the block runs, calls under ``route`` are this case's and are answered with ``plan``.
+
+        ``later`` holds the plans for the following model calls of a multi-turn client run (a real
+        Codex answering a tool call sends a second request); each successful answer moves to the next.
+        """
         with self._lock:
             state = self._routes.setdefault(route, _RouteState())
             if state.active:
                 raise RuntimeError(f"route {route!r} already has a case in flight; the runner must serialise it")
             state.plan, state.nonce, state.active, state.calls, state.delay = tuple(plan), nonce, True, [], delay
+            state.later = [tuple(p) for p in later]
         try:
             yield
         finally:
@@ -171,6 +184,8 @@ class MockFleet:
         with self._lock:
             if state is not None and state.active:
                 state.calls.append(call)
+                if call.accepted and call.method == "POST" and state.later:
+                    state.plan = state.later.pop(0)
                 delay = state.delay
             else:
                 (self._background if call.method == "GET" else self._strays).append(call)
