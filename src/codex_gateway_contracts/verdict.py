@@ -79,12 +79,15 @@ class Translations:
 def origin_of(path: Sequence[str | int], codex: Mapping[str, Any], translations: Translations) -> str:
     """Where a leaked field came from.
 
-    ``client``: the same path exists in what Codex sent (passed through). ``translated``: the top-level
-    field is a known translation of a Codex field that is present, or sits inside one (``messages[3].x``
-    came from ``input``). ``gateway``: nothing in the Codex request explains it.
+    ``client``: the same path exists in what Codex sent (passed through). ``gateway``: a key added to
+    an object Codex sent (``input[0].x`` on a passthrough), or nothing in the Codex request explains it.
+    ``translated``: the top-level field is a known translation of a Codex field that is present, or sits
+    inside one (``messages[3].x`` came from ``input``).
     """
     if _resolve(codex, path) is not _MISSING:
         return "client"
+    if len(path) > 1 and isinstance(_resolve(codex, path[:-1]), dict):
+        return "gateway"  # a key added to an object Codex sent as-is (a passthrough that grew a field)
     top = str(path[0]) if path else ""
     for source in translations.sources.get(top, ()):
         if _resolve(codex, source.split(".")) is not _MISSING:
