@@ -11,6 +11,8 @@ import yaml
 
 from codex_gateway_contracts.catalogue import Catalogue, load_catalogue
 
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parents[1]
 OPENAI_UNKNOWN = {
     "error": {

@@ -28,7 +28,7 @@ from .gateway import (
     load_deployments,
 )
 from .mocks import MockFleet
-from .report import failure_message, write_results
+from .report import failure_message, write_reports
 from .runner import Case, CaseRunner
 from .verdict import CaseResult, Finding, Translations
 
@@ -117,6 +117,7 @@ class ContractsState:
     results: list[CaseResult] = field(default_factory=list)
     selected: list[Case] = field(default_factory=list)
     _cases: list[Case] | None = None
+    data_error: str | None = None
     catalogue: Catalogue | None = None
     plan: GatewayPlan | None = None
     gateway_info: dict[str, Any] = field(default_factory=dict)
@@ -146,7 +147,10 @@ class ContractsState:
                 config_file = _setting(self.config, "litellm_config")
                 self.plan = load_deployments(self.catalogue, Path(config_file).resolve() if config_file else None)
             except (CatalogueError, CassetteError, GatewayError) as exc:
-                raise pytest.UsageError(f"codex-contracts: {exc}") from exc
+                # Bad data is the user's to fix: one error carrying the cause, no traceback (see ``contracts``).
+                self.data_error = f"codex-contracts: {exc}"
+                self._cases = []
+                return self._cases
             self._cases = self._build_cases(cassettes, self.plan)
         return self._cases
 
@@ -260,8 +264,12 @@ _STATE = pytest.StashKey[ContractsState]()
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per cassette x route, with ids like ``codex-0.169.0/tool_call-deepseek-chat``."""
     if "contract_case" in metafunc.fixturenames:
-        cases = metafunc.config.stash[_STATE].cases()
-        metafunc.parametrize("contract_case", cases, ids=[case.id for case in cases])
+        state = metafunc.config.stash[_STATE]
+        cases = state.cases()
+        if state.data_error:
+            metafunc.parametrize("contract_case", [None], ids=["data-error"])
+        else:
+            metafunc.parametrize("contract_case", cases, ids=[case.id for case in cases])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -278,6 +286,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def contracts(request: pytest.FixtureRequest) -> Iterator[ContractsState]:
     """The started gateway, mocks and runner; the test process may reach 127.0.0.1 only meanwhile."""
     state = request.config.stash[_STATE]
+    state.cases()
+    if state.data_error:
+        pytest.fail(state.data_error, pytrace=False)
     network.block(allowed_hosts=ALLOWED_HOSTS)
     with tempfile.TemporaryDirectory(prefix="codex-contracts-") as workdir:
         try:
@@ -302,7 +313,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     report_dir = _setting(session.config, "contracts_report")
     if report_dir:
-        write_results(Path(report_dir).resolve(), state.gateway_info, state.results)
+        write_reports(Path(report_dir).resolve(), state.gateway_info, state.results)
     if session.config.getoption("contracts_update_expectations") and state.expectations is not None:
         target = state.expectations.path or (
             state.rootdir / "expectations" / f"litellm-{state.gateway_info.get('version', 'unknown')}.yaml"
