@@ -7,6 +7,7 @@ collected test asks for the ``contract_case`` fixture, so the plugin costs nothi
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -259,6 +260,7 @@ class ContractsState:
 
 
 _STATE = pytest.StashKey[ContractsState]()
+_WORKER_KEY = "codex_contracts_results"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -307,9 +309,22 @@ def contract_case(request: pytest.FixtureRequest) -> Case:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write results.json and, when asked, rewrite the expectations file."""
+    """Write results.json and, when asked, rewrite the expectations file (xdist: on the controller)."""
     state = session.config.stash.get(_STATE, None)
-    if state is None or not state.results:
+    if state is None:
+        return
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker hands its results to the controller
+        expectations = state.expectations.path if state.expectations is not None else None
+        workeroutput[_WORKER_KEY] = json.dumps(
+            {
+                "gateway": state.gateway_info,
+                "expectations": str(expectations) if expectations else "",
+                "results": [result.as_dict() for result in state.results],
+            }
+        )
+        return
+    if not state.results:
         return
     report_dir = _setting(session.config, "contracts_report")
     if report_dir:
@@ -323,6 +338,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "version": state.gateway_info.get("version"),
         }
         rewrite(target, state.results, state.expectations, header)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller, merge a finished worker's results (each worker runs its own gateway and mocks)."""
+    output = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    if not output:
+        return
+    data = json.loads(output)
+    state = node.config.stash[_STATE]
+    state.results.extend(CaseResult.from_dict(item) for item in data["results"])
+    state.gateway_info = state.gateway_info or data["gateway"]
+    if state.expectations is None:
+        state.expectations = (
+            Expectations.load(Path(data["expectations"])) if data["expectations"] else Expectations(None)
+        )
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

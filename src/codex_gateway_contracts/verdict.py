@@ -340,6 +340,24 @@ class CaseResult:
     findings: list[Finding] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CaseResult:
+        """Back from the results.json shape (exchanges are not kept there): how xdist workers report."""
+        findings = [
+            Finding(f["kind"], f["path"], f["message"], f.get("origin"), f.get("request", 0))
+            for f in data.get("findings", [])
+        ]
+        return cls(
+            data["id"],
+            data["cassette"],
+            data["provider"],
+            data["route"],
+            data["endpoint"],
+            bool(data["stream"]),
+            data["verdict"],
+            findings,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """The results.json shape."""
         return {
