@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +14,7 @@ import pytest
 import yaml
 
 from codex_gateway_contracts.catalogue import Catalogue, load_catalogue
+from codex_gateway_contracts.gateway import GatewayError, find_litellm
 
 pytest_plugins = ["pytester"]
 
@@ -131,3 +136,44 @@ def synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def synthetic(synthetic_root: Path) -> Catalogue:
     """The synthetic catalogue, loaded."""
     return load_catalogue(synthetic_root)
+
+
+def litellm_binary(variable: str | None = None) -> str:
+    """A LiteLLM executable (from ``variable`` or beside this Python); skips without one unless CI requires it."""
+    try:
+        return find_litellm(os.environ.get(variable) if variable else None)
+    except GatewayError as exc:
+        if os.environ.get("CGC_REQUIRE_GATEWAYS") == "1":
+            raise
+        pytest.skip(f"{exc} (set {variable or 'PATH'} to run this)")
+
+
+def run_contract_suite(tmp: Path, name: str, scenarios: list[tuple[str, str]], *args: str) -> dict[str, Any]:
+    """Run the contract suite as a user would (a subprocess) on copies of some cassettes; return results.json."""
+    cassettes = tmp / "cassettes"
+    for version, scenario in scenarios:
+        (cassettes / version).mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "cassettes" / "codex" / version / f"{scenario}.yaml", cassettes / version)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "tests" / "contracts" / "test_codex_gateway.py"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(ROOT),
+        "--contracts-cassettes",
+        str(cassettes),
+        "--contracts-expectations",
+        "none",
+        "--contracts-report",
+        str(tmp / name),
+        *args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT, check=False)
+    report = tmp / name / "results.json"
+    assert report.is_file(), f"no report; exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    results: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    return results

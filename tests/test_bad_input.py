@@ -8,7 +8,6 @@ hangs each end with an error naming the cause.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import time
@@ -21,25 +20,16 @@ from codex_gateway_contracts import gateway as gateway_module
 from codex_gateway_contracts.cassettes import load
 from codex_gateway_contracts.catalogue import Catalogue, load_catalogue
 from codex_gateway_contracts.faults import FaultyGateway
-from codex_gateway_contracts.gateway import GatewayError, LiteLLMProxy, find_litellm, hermetic_config, load_deployments
+from codex_gateway_contracts.gateway import GatewayError, LiteLLMProxy, hermetic_config, load_deployments
 from codex_gateway_contracts.mocks import MockFleet
 from codex_gateway_contracts.runner import Case, CaseRunner
 from codex_gateway_contracts.verdict import Translations
 
-from .conftest import ROOT
+from .conftest import ROOT, litellm_binary
 
 CONTRACT_TEST = (ROOT / "tests" / "contracts" / "test_codex_gateway.py").read_text(encoding="utf-8")
 TRANSLATIONS = Translations.load(ROOT / "schemas" / "translations.yaml")
 CASSETTE = ROOT / "cassettes" / "codex" / "0.169.0" / "basic.yaml"
-
-
-def litellm() -> str:
-    try:
-        return find_litellm()
-    except GatewayError as exc:
-        if os.environ.get("CGC_REQUIRE_GATEWAYS") == "1":
-            raise
-        pytest.skip(str(exc))
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -94,7 +84,7 @@ def test_invalid_schema_is_a_usage_error_naming_it(pytester: pytest.Pytester) ->
 
 
 def test_stale_expectations_entry_errors_every_case(pytester: pytest.Pytester) -> None:
-    binary = litellm()
+    binary = litellm_binary()
     stale = pytester.path / "expectations.yaml"
     stale.write_text("expected:\n- {id: codex-9.9.9/nothing-here, verdict: leak, reason: gone}\n", encoding="utf-8")
     result = run_suite(
@@ -136,7 +126,7 @@ def proxy_for(fleet: MockFleet, catalogue: Catalogue, tmp_path: Path, extra: str
     )
     plan = load_deployments(catalogue, config)
     bases = {d.slug: fleet.register(d.slug, d.provider, d.route) for d in plan.deployments if d.provider}
-    return LiteLLMProxy(litellm(), hermetic_config(plan, lambda d: bases[d.slug]), tmp_path, startup_timeout=90)
+    return LiteLLMProxy(litellm_binary(), hermetic_config(plan, lambda d: bases[d.slug]), tmp_path, startup_timeout=90)
 
 
 def test_config_litellm_refuses_names_litellm_s_reason(fleet: MockFleet, catalogue: Catalogue, tmp_path: Path) -> None:

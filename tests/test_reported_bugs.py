@@ -9,39 +9,19 @@ variables; elsewhere these tests skip, unless ``CGC_REQUIRE_GATEWAYS=1`` makes a
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from codex_gateway_contracts.gateway import GatewayError, find_litellm, litellm_version
+from codex_gateway_contracts.gateway import litellm_version
 
-from .conftest import ROOT
-
-REQUIRE = os.environ.get("CGC_REQUIRE_GATEWAYS") == "1"
-
-
-def binary_for(variable: str | None) -> str:
-    try:
-        return find_litellm(os.environ.get(variable) if variable else None)
-    except GatewayError as exc:
-        if REQUIRE:
-            raise
-        pytest.skip(f"{exc} (set {variable or 'PATH'} to run this)")
+from .conftest import ROOT, litellm_binary, run_contract_suite
 
 
 def run_suite(binary: str, tmp_path: Path) -> dict[str, Any]:
     """The suite on the tool_call cassettes of both Codex versions, with both example configs merged."""
-    cassettes = tmp_path / "cassettes"
-    for version in ("0.130.0", "0.169.0"):
-        (cassettes / version).mkdir(parents=True)
-        shutil.copy(ROOT / "cassettes" / "codex" / version / "tool_call.yaml", cassettes / version)
     merged: dict[str, Any] = {"model_list": []}
     for name in ("reported-bugs.yaml", "deployment-params.yaml"):
         config = yaml.safe_load((ROOT / "examples" / name).read_text(encoding="utf-8"))
@@ -50,32 +30,10 @@ def run_suite(binary: str, tmp_path: Path) -> dict[str, Any]:
             merged.setdefault(section, {}).update(values)
     config_file = tmp_path / "proxy.yaml"
     config_file.write_text(yaml.safe_dump(merged), encoding="utf-8")
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        str(ROOT / "tests" / "contracts"),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        str(ROOT),
-        "--litellm-config",
-        str(config_file),
-        "--contracts-litellm-bin",
-        binary,
-        "--contracts-cassettes",
-        str(cassettes),
-        "--contracts-expectations",
-        "none",
-        "--contracts-report",
-        str(tmp_path / "report"),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT, check=False)
-    report = tmp_path / "report" / "results.json"
-    assert report.is_file(), f"no report; exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    results: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
-    return results
+    scenarios = [("0.130.0", "tool_call"), ("0.169.0", "tool_call")]
+    return run_contract_suite(
+        tmp_path, "report", scenarios, "--litellm-config", str(config_file), "--contracts-litellm-bin", binary
+    )
 
 
 def findings(results: dict[str, Any], route: str) -> set[tuple[str, str, str | None]]:
@@ -90,14 +48,14 @@ def all_paths(results: dict[str, Any]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def old(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    binary = binary_for("CGC_LITELLM_OLD")
+    binary = litellm_binary("CGC_LITELLM_OLD")
     assert litellm_version(binary) == "1.83.14", "CGC_LITELLM_OLD must point at LiteLLM 1.83.14"
     return run_suite(binary, tmp_path_factory.mktemp("old"))
 
 
 @pytest.fixture(scope="module")
 def fixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    binary = binary_for(None)
+    binary = litellm_binary()
     assert litellm_version(binary) == "1.106.1", "the bundled LiteLLM must be the pinned 1.106.1"
     return run_suite(binary, tmp_path_factory.mktemp("fixed"))
 
