@@ -484,6 +484,17 @@ def _codex_env(home: Path, api_key: str) -> dict[str, str]:
     }
 
 
+def codex_env(home: Path, api_key: str) -> dict[str, str]:
+    """Public wrapper of the pinned Codex environment (``HOME``, ``CODEX_HOME``; key in ``CAPTURE_API_KEY``)."""
+    return _codex_env(home, api_key)
+
+
+def default_cache_dir() -> Path:
+    """Where Codex is npm-installed unless told otherwise: ``$CODEX_CONTRACTS_CACHE`` or the user cache."""
+    env_cache = os.environ.get("CODEX_CONTRACTS_CACHE")
+    return Path(env_cache).expanduser() if env_cache else Path.home() / ".cache" / "codex-gateway-contracts" / "codex"
+
+
 def _tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 

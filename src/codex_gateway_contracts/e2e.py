@@ -1,0 +1,316 @@
+"""The real client end to end: ``codex exec`` (npm) through the gateway into the strict provider mocks.
+
+The contract suite replays recorded requests and judges the gateway's stream by rule; this proves the
+rules are the right ones, by letting Codex itself accept or refuse what the gateway answers: exit code,
+final message (the mock's nonce must come back), and for a tool round trip the tool output must reach
+the provider on the second call. A failure names Codex's error and what every upstream call got.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .cassettes import ReplyItem
+from .mocks import UpstreamCall
+from .plugin import contracts_state
+from .record import Scenario, codex_env, render_config
+
+VERSIONS = ("0.169.0", "0.130.0")
+SCENARIOS = ("basic", "tool_call")
+DEFAULT_TIMEOUT = 120.0
+ENV_FLAG = "CODEX_CONTRACTS_E2E"
+
+
+class E2EExpectationsError(Exception):
+    """The e2e expectations file is malformed or lists a case that does not exist."""
+
+
+@dataclass(frozen=True)
+class E2ECase:
+    """One Codex version x scenario x gateway route."""
+
+    version: str
+    scenario: str
+    route: str
+
+    @property
+    def id(self) -> str:
+        """Same shape as the contract case ids: ``codex-<version>/<scenario>-<route>``."""
+        return f"codex-{self.version}/{self.scenario}-{self.route}"
+
+    @property
+    def nonce(self) -> str:
+        """Deterministic tag the mock puts in its text reply and in the tool command."""
+        return "e2e" + hashlib.sha256(self.id.encode()).hexdigest()[:10]
+
+
+def cases(routes: Sequence[str]) -> list[E2ECase]:
+    """Every version x route x scenario, grouped by version so each binary is installed once."""
+    return [E2ECase(v, s, r) for v in VERSIONS for r in routes for s in SCENARIOS]
+
+
+def session_routes(config: pytest.Config) -> list[str]:
+    """The routes the contract session serves (its config, ``--contracts-provider/--contracts-route``)."""
+    routes: list[str] = []
+    for case in contracts_state(config).cases():
+        if case.skipped is None and case.route not in routes:
+            routes.append(case.route)
+    return routes
+
+
+def enabled(flag: bool, environ: Mapping[str, str] = os.environ) -> bool:
+    """Opt-in: the command-line flag, or ``CODEX_CONTRACTS_E2E=1``."""
+    return flag or environ.get(ENV_FLAG, "").strip() == "1"
+
+
+def reply_plans(case: E2ECase) -> tuple[tuple[ReplyItem, ...], list[tuple[ReplyItem, ...]]]:
+    """The mock's answers: one text, or an ``exec_command`` call and then a text."""
+    if case.scenario == "tool_call":
+        call = ReplyItem("function_call", name="exec_command", arguments=json.dumps({"cmd": f"echo e2e-{case.nonce}"}))
+        return (call,), [(ReplyItem("text", text="The command printed its marker."),)]
+    return (ReplyItem("text", text="Hello from the end-to-end mock."),), []
+
+
+def codex_config(scenario: Scenario, route: str, proxy_base_url: str) -> str:
+    """``config.toml``: the recorder's provider block pointed at the gateway's ``/v1``, model = route."""
+    return render_config(dataclasses.replace(scenario, model=route), f"{proxy_base_url.rstrip('/')}/v1")
+
+
+@dataclass
+class CodexRun:
+    """What one ``codex exec`` did."""
+
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    last_message: str
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def final_text(self) -> str:
+        """The final message: the ``--output-last-message`` file, else stdout."""
+        return self.last_message or self.stdout
+
+
+def run_codex_exec(
+    binary: Path, home: Path, workdir: Path, config: str, api_key: str, prompt: str, timeout: float
+) -> CodexRun:
+    """Run ``codex exec --skip-git-repo-check <prompt> </dev/null`` in a fresh home, bounded by ``timeout``.
+
+    The whole process group is killed on timeout so the shells Codex started for tools die too.
+    """
+    (home / ".codex").mkdir(parents=True, exist_ok=True)
+    (home / ".codex" / "config.toml").write_text(config, encoding="utf-8")
+    last = home / "last-message.txt"
+    args = [str(binary), "exec", "--skip-git-repo-check", "--output-last-message", str(last), prompt]
+    started = time.monotonic()
+    timed_out = False
+    with subprocess.Popen(
+        args,
+        cwd=workdir,
+        env=codex_env(home, api_key),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+    text = last.read_text(encoding="utf-8", errors="replace") if last.is_file() else ""
+    code = None if timed_out else proc.returncode
+    return CodexRun(code, stdout, stderr, text, time.monotonic() - started, timed_out)
+
+
+# -- judging ------------------------------------------------------------------------------------------
+
+
+#: Where a tool's result sits in each wire: chat ``role: tool``, Responses ``function_call_output``,
+#: Anthropic ``tool_result`` blocks, Gemini ``functionResponse`` parts, Bedrock Converse ``toolResult``.
+_RESULT_TYPES = frozenset({"tool_result", "function_call_output"})
+_RESULT_KEYS = ("functionResponse", "function_response", "toolResult")
+
+
+def _tool_outputs(node: Any) -> Iterator[str]:
+    """Texts of the tool results in a provider request, whatever its wire."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _tool_outputs(item)
+    elif isinstance(node, dict):
+        kind = node.get("type")
+        if node.get("role") == "tool" or (isinstance(kind, str) and kind in _RESULT_TYPES):
+            yield json.dumps(node.get("content", node.get("output")), ensure_ascii=False)
+            return
+        for key in _RESULT_KEYS:
+            if key in node:
+                yield json.dumps(node[key], ensure_ascii=False)
+        for key, value in node.items():
+            if key not in _RESULT_KEYS:
+                yield from _tool_outputs(value)
+
+
+def model_calls(calls: Sequence[UpstreamCall]) -> list[UpstreamCall]:
+    """Calls that asked the provider for a completion (not model listings)."""
+    return [c for c in calls if c.method == "POST"]
+
+
+def problems(case: E2ECase, run: CodexRun, calls: Sequence[UpstreamCall]) -> list[str]:
+    """Why the case failed, most telling first; empty when Codex accepted everything."""
+    found: list[str] = []
+    posts = model_calls(calls)
+    rejected = [c for c in posts if not c.accepted]
+    if run.timed_out:
+        found.append(f"Codex timed out after {run.seconds:.0f} s")
+    elif run.exit_code != 0:
+        found.append(f"Codex exited {run.exit_code}: {codex_error(run.stderr)}")
+    if rejected:
+        found.append("upstream: " + "; ".join(describe_call(c, short=True) for c in rejected))
+    if not posts:
+        found.append("no upstream call reached the provider mock")
+    if not run.timed_out and run.exit_code == 0 and f"[{case.nonce}]" not in run.final_text:
+        found.append(f"Codex's final message lacks the mock's marker [{case.nonce}]: {_clip(run.final_text, 200)!r}")
+    if case.scenario == "tool_call" and not rejected:
+        marker = f"e2e-{case.nonce}"
+        if len(posts) < 2:
+            offered = any(item.kind == "function_call" for item in posts[0].reply_items) if posts else False
+            why = "" if offered else "; the provider request offered no exec_command tool (dropped by the gateway)"
+            found.append(f"no tool round trip: {len(posts)} model call(s), 2 expected{why}")
+        elif not any(marker in text for text in _tool_outputs(posts[1].body)):
+            found.append(f"the second upstream call does not carry the tool output {marker!r}")
+    return found
+
+
+def codex_error(stderr: str) -> str:
+    """What Codex said went wrong: its last ``ERROR`` line, the gateway's JSON envelope reduced to its message."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    line = (errors or lines or ["(no stderr)"])[-1]
+    start = line.find("{")
+    if start >= 0:
+        try:
+            envelope = json.loads(line[start:])
+        except json.JSONDecodeError:
+            envelope = None
+        error = envelope.get("error") if isinstance(envelope, dict) else None
+        if isinstance(error, dict) and error.get("message"):
+            code = f"{error['code']} " if error.get("code") else ""
+            line = f"{line[:start]}{code}{str(error['message']).strip().splitlines()[0]}"
+    return _clip(line, 300)
+
+
+def describe_call(call: UpstreamCall, short: bool = False) -> str:
+    """``moonshot/chat answered 400 Unknown field: parallel_tool_calls``: the provider's own words.
+
+    The fields the mock found outside the provider's schema follow, since generic envelopes
+    ("Invalid API parameter") do not name them, and a lenient provider answers 200 regardless.
+    """
+    where = call.endpoint or f"{call.provider} {call.method} {call.path}"
+    answer = call.answer
+    if isinstance(answer, dict):
+        error = answer.get("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        text = str(message) if message else json.dumps(answer, ensure_ascii=False)
+    else:
+        text = str(answer or "")
+    out = f"{where} answered {call.status} {_clip(text, 160 if short else 400)}"
+    if call.violations:
+        shown = ", ".join(f"{v.kind} {v.dotted()}" for v in call.violations[:3])
+        more = f" +{len(call.violations) - 3}" if len(call.violations) > 3 else ""
+        out += f" [schema: {shown}{more}]"
+    return out
+
+
+def failure_message(case: E2ECase, run: CodexRun, calls: Sequence[UpstreamCall], found: Sequence[str]) -> str:
+    """First line: route and named reason; then Codex's stderr tail and every upstream call."""
+    lines = [f"{case.route}: {'; '.join(found)}", f"  case {case.id}, Codex {case.version}, {run.seconds:.1f} s"]
+    code = "timed out" if run.timed_out else f"exit code {run.exit_code}"
+    lines.append(f"  Codex {code}; stderr tail:")
+    lines.extend(f"    {line}" for line in _tail(run.stderr, 12).splitlines())
+    if not calls:
+        lines.append("  upstream: no call recorded")
+    for number, call in enumerate(calls):
+        lines.append(f"  upstream #{number}: {call.method} {call.path} -> {describe_call(call)}")
+    return "\n".join(lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _tail(text: str, lines: int) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(kept[-lines:]) or "(empty)"
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """Never let the gateway's master key into a report, whatever Codex echoes."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "<redacted>")
+    return text
+
+
+# -- known failures -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class E2EExpectation:
+    """A known failure: the case fails, and its failure message contains ``failure``."""
+
+    id: str
+    failure: str
+    reason: str
+    issue: str = ""
+
+
+def load_expectations(path: Path) -> dict[str, E2EExpectation]:
+    """Read ``expectations/e2e-<gateway>-<version>.yaml``; a missing file means no known failures."""
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise E2EExpectationsError(f"{path}: not YAML: {exc}") from exc
+    entries: dict[str, E2EExpectation] = {}
+    for number, item in enumerate(raw.get("expected") or []):
+        try:
+            entry = E2EExpectation(
+                str(item["id"]), str(item["failure"]), str(item["reason"]), str(item.get("issue") or "")
+            )
+        except (KeyError, TypeError) as exc:
+            raise E2EExpectationsError(f"{path}: expected[{number}] needs id, failure and reason ({exc})") from exc
+        if entry.id in entries:
+            raise E2EExpectationsError(f"{path}: {entry.id} is listed twice")
+        entries[entry.id] = entry
+    return entries
+
+
+def decide(message: str | None, expected: E2EExpectation | None) -> tuple[str, str]:
+    """``pass``, ``xfail`` or ``fail`` with a note; strict both ways, like the contract expectations."""
+    if expected is None:
+        return ("pass", "") if message is None else ("fail", message)
+    if message is None:
+        return "fail", f"{expected.id} is listed as a known failure but now passes: remove it ({expected.reason})"
+    if expected.failure not in message:
+        return "fail", f"{expected.id} fails differently than listed (expected {expected.failure!r}):\n{message}"
+    issue = f" ({expected.issue})" if expected.issue else ""
+    return "xfail", f"known: {expected.reason}{issue}: {message.splitlines()[0]}"

@@ -1,0 +1,166 @@
+"""The real Codex CLI through the gateway into the strict mocks: does Codex itself accept the answer?
+
+Per Codex version x route x scenario: ``codex exec`` against ``<proxy>/v1`` with the route as model.
+Passes when Codex exits 0, its final message carries the mock's nonce, and (tool_call) the second
+upstream call carries the tool's output. Otherwise it fails naming Codex's error and each upstream
+answer, or is a strict xfail listed in ``expectations/e2e-litellm-<version>.yaml``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codex_gateway_contracts.catalogue import load_catalogue
+from codex_gateway_contracts.e2e import (
+    DEFAULT_TIMEOUT,
+    CodexRun,
+    E2ECase,
+    E2EExpectation,
+    cases,
+    codex_config,
+    decide,
+    failure_message,
+    load_expectations,
+    problems,
+    redact,
+    reply_plans,
+    run_codex_exec,
+)
+from codex_gateway_contracts.gateway import load_deployments
+from codex_gateway_contracts.mocks import UpstreamCall
+from codex_gateway_contracts.plugin import ContractsState
+from codex_gateway_contracts.record import Scenario
+
+
+@pytest.mark.codex_e2e
+def test_codex_exec_through_gateway(
+    e2e_case: E2ECase,
+    contracts: ContractsState,
+    codex_binary: Callable[[str], Path],
+    e2e_scenarios: dict[str, Scenario],
+    e2e_expectations: dict[str, E2EExpectation],
+    e2e_record: Callable[[str, str, float, str], None],
+    tmp_path: Path,
+) -> None:
+    assert contracts.proxy is not None and contracts.fleet is not None and contracts.runner is not None
+    binary = codex_binary(e2e_case.version)
+    # Contract cases of this route may still be running in the background: the mock attributes calls per
+    # route, so wait for them to finish before this run claims the route.
+    for case in contracts.selected:
+        if case.route == e2e_case.route and case.skipped is None:
+            with contextlib.suppress(Exception):  # its own test reports it
+                contracts.runner.result(case)
+    scenario = e2e_scenarios[e2e_case.scenario]
+    config = codex_config(scenario, e2e_case.route, contracts.proxy.base_url)
+    (tmp_path / "work").mkdir()
+    plan, later = reply_plans(e2e_case)
+    with contracts.fleet.expecting(e2e_case.route, plan, e2e_case.nonce, later=later):
+        run = run_codex_exec(
+            binary,
+            tmp_path / "home",
+            tmp_path / "work",
+            config,
+            contracts.proxy.master_key,
+            scenario.prompt,
+            float(contracts.config.getoption("contracts_e2e_timeout", default=DEFAULT_TIMEOUT)),
+        )
+    calls = contracts.fleet.take(e2e_case.route)
+    secrets = [contracts.proxy.master_key]
+    found = [redact(problem, secrets) for problem in problems(e2e_case, run, calls)]
+    message = redact(failure_message(e2e_case, run, calls, found), secrets) if found else None
+    outcome, note = decide(message, e2e_expectations.get(e2e_case.id))
+    e2e_record(e2e_case.id, outcome, run.seconds, "; ".join(found))
+    if outcome == "xfail":
+        pytest.xfail(note)
+    if outcome == "fail":
+        pytest.fail(note, pytrace=False)
+
+
+# -- the judging itself, proven without Codex (these always run) ----------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+CASE = E2ECase("0.169.0", "tool_call", "kimi-k2.6")
+MARKER = f"e2e-{CASE.nonce}"
+
+
+def _call(body: dict[str, Any], status: int = 200, answer: Any = "text/event-stream, 1 bytes") -> UpstreamCall:
+    return UpstreamCall(
+        "moonshot",
+        "5-kimi",
+        "kimi-k2.6",
+        "POST",
+        "/chat/completions",
+        "",
+        {},
+        body,
+        "moonshot/chat",
+        status=status,
+        answer=answer,
+    )
+
+
+def _first_turn() -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": "run echo"}]}
+
+
+def _second_turn(output: str) -> dict[str, Any]:
+    replayed = {"id": "c1", "type": "function", "function": {"name": "exec_command", "arguments": f"echo {MARKER}"}}
+    return {
+        "messages": [
+            {"role": "assistant", "tool_calls": [replayed]},
+            {"role": "tool", "tool_call_id": "c1", "content": output},
+        ]
+    }
+
+
+def _run(exit_code: int = 0, message: str = "", stderr: str = "") -> CodexRun:
+    return CodexRun(exit_code, "", stderr, message, 1.0)
+
+
+def test_tool_round_trip_passes_only_with_the_tool_output_upstream() -> None:
+    done = _run(message=f"ok [{CASE.nonce}]")
+    assert problems(CASE, done, [_call(_first_turn()), _call(_second_turn(f"Output:\n{MARKER}\n"))]) == []
+    # The replayed call's arguments hold the marker too; only a tool result counts.
+    lost = problems(CASE, done, [_call(_first_turn()), _call(_second_turn(""))])
+    assert lost == [f"the second upstream call does not carry the tool output {MARKER!r}"]
+    dropped = problems(CASE, done, [_call(_first_turn())])
+    assert dropped == [
+        "no tool round trip: 1 model call(s), 2 expected; the provider request offered no exec_command tool "
+        "(dropped by the gateway)"
+    ]
+    called = _call(_first_turn())
+    called.reply_items = reply_plans(CASE)[0]
+    assert problems(CASE, done, [called]) == ["no tool round trip: 1 model call(s), 2 expected"]
+
+
+def test_a_refusal_names_codex_error_and_the_provider_answer() -> None:
+    envelope = {"error": {"message": "Unknown field: parallel_tool_calls", "type": "invalid_request_error"}}
+    stderr = 'ERROR: {"error":{"message":"litellm.BadRequestError: Unknown field\\n\\nmore","code":"400"}}\n'
+    found = problems(CASE, _run(1, stderr=stderr), [_call(_first_turn(), 400, envelope)])
+    assert found == [
+        "Codex exited 1: ERROR: 400 litellm.BadRequestError: Unknown field",
+        "upstream: moonshot/chat answered 400 Unknown field: parallel_tool_calls",
+    ]
+    assert "lacks the mock's marker" in problems(CASE, _run(message="hi"), [_call(_first_turn())])[0]
+
+
+def test_expectations_are_strict_both_ways() -> None:
+    known = E2EExpectation(CASE.id, "answered 400 Unknown field", "reason", "issue")
+    assert decide(None, None) == ("pass", "")
+    assert decide("x: upstream: a answered 400 Unknown field: y", known)[0] == "xfail"
+    assert decide(None, known)[0] == "fail"
+    assert decide("x: Codex timed out after 120 s", known)[0] == "fail"
+    assert decide("x: broke", None) == ("fail", "x: broke")
+
+
+def test_shipped_expectations_name_cases_of_the_default_config() -> None:
+    plan = load_deployments(load_catalogue(ROOT / "schemas" / "providers"), None)
+    known = {case.id for case in cases(plan.routes)}
+    for path in sorted((ROOT / "expectations").glob("e2e-*.yaml")):
+        entries = load_expectations(path)
+        assert entries and set(entries) <= known, path
