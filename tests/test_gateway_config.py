@@ -20,6 +20,8 @@ model_list:
       extra_body: {x_injected: 1}
       additional_drop_params: [client_metadata]
       api_version: os.environ/CGC_UNSET_VERSION
+      aws_bedrock_runtime_endpoint: https://bedrock-runtime.us-east-1.amazonaws.com
+      aws_role_name: arn:aws:iam::123456789012:role/codex
   - model_name: ds
     litellm_params: {model: lenientchat/deepseek-reasoner, api_key: sk-not-a-real-key-but-dropped}
   - model_name: bedrock-claude
@@ -69,6 +71,7 @@ def test_rewrite_points_every_deployment_at_its_mock_and_keeps_the_rest(
     assert all(d.route != "bedrock-claude" for d in plan.deployments if d.skipped is None)
     text = yaml.safe_dump(config)
     assert "deepseek.com" not in text and "db.internal" not in text and "sk-" not in text
+    assert "amazonaws" not in text and "arn:aws" not in text
     assert any("success_callback" in note for note in plan.notes)
 
 

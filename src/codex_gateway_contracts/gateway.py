@@ -41,6 +41,14 @@ _ENDPOINT_PARAMS = (
     "aws_secret_access_key",
     "aws_session_token",
     "vertex_credentials",
+    # Bedrock: an explicit runtime endpoint wins over api_base, and role/profile/web-identity settings
+    # make LiteLLM call STS; none of them may survive or the call would leave the machine.
+    "aws_bedrock_runtime_endpoint",
+    "aws_role_name",
+    "aws_session_name",
+    "aws_profile_name",
+    "aws_web_identity_token",
+    "aws_sts_endpoint",
 )
 # Settings that would make the proxy talk to something other than the mocks (logging, caches, DB, alerts).
 _NETWORK_SETTINGS = {
