@@ -13,15 +13,24 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import SchemaError
 
 UNKNOWN_VALIDATORS = frozenset({"additionalProperties", "unevaluatedProperties"})
-Wire = Literal["openai-chat", "openai-responses", "anthropic-messages"]
-WIRES: tuple[str, ...] = ("openai-chat", "openai-responses", "anthropic-messages")
+Wire = Literal[
+    "openai-chat",
+    "openai-responses",
+    "anthropic-messages",
+    "gemini-generate",
+    "bedrock-converse",
+    "bedrock-invoke",
+    "ollama-chat",
+    "ollama-generate",
+]
+WIRES: tuple[str, ...] = get_args(Wire)
 
 
 class CatalogueError(Exception):

@@ -257,19 +257,33 @@ class MockFleet:
         return Reply(status, "application/json", json.dumps(envelope).encode(), ())
 
 
-def upstream_tool_names(body: Mapping[str, Any]) -> set[str]:
-    """Tool names a provider request offers, whatever the wire (chat ``function.name`` or flat ``name``)."""
-    names: set[str] = set()
-    stack = list(body.get("tools") or [])
+def _tool_specs(body: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every function a request offers, as (name, parameter schema), whatever the wire.
+
+    Chat nests ``function``; Responses, Anthropic and Ollama are flat; Gemini groups functions under
+    ``functionDeclarations`` (or the snake-case spelling its JSON parser also accepts); Bedrock Converse
+    puts ``toolSpec`` entries under ``toolConfig.tools``.
+    """
+    config = body.get("toolConfig")
+    stack = list(body.get("tools") or []) + list(config.get("tools") or [] if isinstance(config, dict) else [])
     while stack:
         tool = stack.pop()
         if not isinstance(tool, dict):
             continue
-        for holder in (tool, tool.get("function")):
+        for holder in (tool, tool.get("function"), tool.get("toolSpec")):
             if isinstance(holder, dict) and isinstance(holder.get("name"), str):
-                names.add(holder["name"])
+                schema = holder.get("parameters") or holder.get("input_schema") or holder.get("inputSchema") or {}
+                if isinstance(schema, dict) and isinstance(schema.get("json"), dict):
+                    schema = schema["json"]  # Bedrock wraps the JSON Schema
+                yield holder["name"], schema if isinstance(schema, dict) else {}
         stack.extend(tool.get("tools") or [])
-    return names
+        for key in ("functionDeclarations", "function_declarations"):
+            stack.extend(tool.get(key) or [])
+
+
+def upstream_tool_names(body: Mapping[str, Any]) -> set[str]:
+    """Tool names a provider request offers, whatever the wire (see ``_tool_specs``)."""
+    return {name for name, _ in _tool_specs(body)}
 
 
 def adapt_plan(
@@ -300,17 +314,12 @@ def adapt_plan(
 
 
 def _first_string_parameter(body: Mapping[str, Any], name: str) -> str | None:
-    for tool in body.get("tools") or []:
-        if not isinstance(tool, dict):
+    for tool_name, schema in _tool_specs(body):
+        if tool_name != name:
             continue
-        function = tool.get("function")
-        spec: dict[str, Any] = function if isinstance(function, dict) else tool
-        if spec.get("name") != name:
-            continue
-        schema = spec.get("parameters") or spec.get("input_schema") or {}
         properties = schema.get("properties") or {}
         for key in list(schema.get("required") or []) + list(properties):
-            if isinstance(properties.get(key), dict) and properties[key].get("type") == "string":
+            if isinstance(properties.get(key), dict) and str(properties[key].get("type", "")).lower() == "string":
                 return str(key)
     return None
 
