@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from .cassettes import ReplyItem
+from .expectations import ExpectationsError, read_expected
 from .mocks import UpstreamCall
 from .plugin import contracts_state
 from .record import Scenario, codex_env, render_config
@@ -287,9 +287,9 @@ def load_expectations(path: Path) -> dict[str, E2EExpectation]:
     if not path.is_file():
         return {}
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise E2EExpectationsError(f"{path}: not YAML: {exc}") from exc
+        raw = read_expected(path)
+    except ExpectationsError as exc:
+        raise E2EExpectationsError(str(exc)) from exc
     entries: dict[str, E2EExpectation] = {}
     for number, item in enumerate(raw.get("expected") or []):
         try:

@@ -33,6 +33,17 @@ class Expectation:
     issue: str = ""
 
 
+def read_expected(path: Path) -> dict[str, Any]:
+    """The raw document of an expectations file (``expected`` entries plus a header); shared with e2e."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ExpectationsError(f"{path}: not YAML: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("expected") or [], list):
+        raise ExpectationsError(f"{path}: expected a mapping with an 'expected' list")
+    return raw
+
+
 def signature(result: CaseResult) -> frozenset[str]:
     """The findings of a case as ``kind:path`` strings: what an expectation pins down."""
     return frozenset(f"{f.kind}:{f.path}" for f in result.findings)
@@ -51,10 +62,7 @@ class Expectations:
         """Read a file; None or a missing default file gives an empty set."""
         if path is None or not path.is_file():
             return cls(path)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ExpectationsError(f"{path}: not YAML: {exc}") from exc
+        raw = read_expected(path)
         entries: dict[str, Expectation] = {}
         for number, item in enumerate(raw.get("expected") or []):
             try:
