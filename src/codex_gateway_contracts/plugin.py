@@ -268,6 +268,8 @@ _STATE = pytest.StashKey[ContractsState]()
 def contracts_state(config: pytest.Config) -> ContractsState:
     """The session's shared state, for companion suites (the real-Codex end-to-end tests) that reuse it."""
     return config.stash[_STATE]
+
+
 _WORKER_KEY = "codex_contracts_results"
 
 
