@@ -180,3 +180,34 @@ def test_hung_upstream_ends_in_bounded_time(fleet: MockFleet, catalogue: Catalog
     assert time.monotonic() - started < 10
     assert result.verdict == "error"
     assert "did not finish answering within 2 s" in result.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--contracts-concurrency", "abc"], "*--contracts-concurrency takes a positive number, not 'abc'*"),
+        (["--contracts-request-timeout", "0"], "*--contracts-request-timeout takes a positive number*"),
+        (
+            ["--litellm-config", str(ROOT / "examples" / "reported-bugs.yaml"), "--contracts-update-expectations"],
+            "*--contracts-update-expectations with --litellm-config needs --contracts-expectations FILE*",
+        ),
+    ],
+    ids=["concurrency", "timeout", "update-own-config"],
+)
+def test_bad_options_are_usage_errors(pytester: pytest.Pytester, args: list[str], message: str) -> None:
+    result = run_suite(pytester, *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_filter_matching_nothing_names_the_routes(pytester: pytest.Pytester) -> None:
+    result = run_suite(
+        pytester,
+        "--contracts-schemas",
+        str(ROOT / "schemas"),
+        "--contracts-cassettes",
+        str(ROOT / "cassettes" / "codex"),
+        "--contracts-route",
+        "nosuch",
+    )
+    assert_named(result, "*no deployment matches --contracts-provider/--contracts-route (routes: *deepseek-chat*")

@@ -97,6 +97,22 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "record: re-records cassettes with the real Codex CLI (CODEX_CONTRACTS_RECORD=1)"
     )
     config.stash[_STATE] = ContractsState(config)
+    if (
+        config.getoption("contracts_update_expectations")
+        and _setting(config, "litellm_config")
+        and not _setting(config, "contracts_expectations")
+    ):
+        # The default file describes the generated config; a run of your own config must not overwrite it.
+        raise pytest.UsageError(
+            "--contracts-update-expectations with --litellm-config needs --contracts-expectations FILE"
+        )
+    for dest in ("contracts_concurrency", "contracts_startup_timeout", "contracts_request_timeout"):
+        value = _setting(config, dest)
+        try:
+            if value is not None and float(value) <= 0:
+                raise ValueError(value)
+        except ValueError:
+            raise pytest.UsageError(f"{_OPTIONS[dest][0]} takes a positive number, not {value!r}") from None
 
 
 def _setting(config: pytest.Config, dest: str, default: str | None = None) -> str | None:
@@ -148,12 +164,12 @@ class ContractsState:
                 cassettes = discover(self.path_setting("contracts_cassettes", self.rootdir / "cassettes" / "codex"))
                 config_file = _setting(self.config, "litellm_config")
                 self.plan = load_deployments(self.catalogue, Path(config_file).resolve() if config_file else None)
+                self._cases = self._build_cases(cassettes, self.plan)
             except (CatalogueError, CassetteError, GatewayError) as exc:
                 # Bad data is the user's to fix: one error carrying the cause, no traceback (see ``contracts``).
                 self.data_error = f"codex-contracts: {exc}"
                 self._cases = []
                 return self._cases
-            self._cases = self._build_cases(cassettes, self.plan)
             # Expectations speak of the whole configuration, not of what a filter selected.
             self.all_case_ids = {f"{c.id}-{d.route}" for c in cassettes for d in self.plan.deployments}
         return self._cases
@@ -171,7 +187,8 @@ class ContractsState:
             if deployment.route not in chosen or chosen[deployment.route][1] is not None:
                 chosen[deployment.route] = (deployment.provider, deployment.skipped)
         if not chosen:
-            raise pytest.UsageError("codex-contracts: no deployment matches --contracts-provider/--contracts-route")
+            known = ", ".join(sorted({d.route for d in plan.deployments}))
+            raise GatewayError(f"no deployment matches --contracts-provider/--contracts-route (routes: {known})")
         return [
             Case(cassette, route, provider, skipped)
             for cassette in cassettes
