@@ -228,7 +228,10 @@ class ContractsState:
             request_timeout=float(_setting(self.config, "contracts_request_timeout", "60") or 60),
             alive=self.proxy.alive,
         )
-        self.runner.schedule(self.selected)
+        if not hasattr(self.config, "workerinput"):
+            # An xdist worker collects every case but runs only those the controller sends it: it runs
+            # each case when its test asks, instead of prefetching work another worker will do too.
+            self.runner.schedule(self.selected)
 
     def _load_expectations(self, version: str) -> Expectations:
         value = _setting(self.config, "contracts_expectations")

@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -59,7 +58,7 @@ class CaseRunner:
         concurrency: int = 8,
         request_timeout: float = 60.0,
         upstream_delay: float = 0.0,
-        alive: Any = None,
+        alive: Callable[[], bool] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
@@ -71,6 +70,7 @@ class CaseRunner:
         self._pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="case")
         self._futures: dict[str, Future[CaseResult]] = {}
         self._lock = threading.Lock()
+        self._route_locks: dict[str, threading.Lock] = {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(request_timeout, connect=5.0),
             trust_env=False,
@@ -104,10 +104,14 @@ class CaseRunner:
         for case, future in queue:
             if not future.set_running_or_notify_cancel():
                 continue
-            try:
-                future.set_result(self.run(case))
-            except BaseException as exc:  # surfaced in the test that asks for this case
-                future.set_exception(exc)
+            # Cases scheduled on demand make several queues for one route: they take turns.
+            with self._lock:
+                route_lock = self._route_locks.setdefault(case.route, threading.Lock())
+            with route_lock:
+                try:
+                    future.set_result(self.run(case))
+                except BaseException as exc:  # surfaced in the test that asks for this case
+                    future.set_exception(exc)
 
     def run(self, case: Case) -> CaseResult:
         """Replay every request of the cassette in order and judge the whole case."""
