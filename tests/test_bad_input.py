@@ -30,6 +30,7 @@ from .conftest import ROOT, litellm_binary
 CONTRACT_TEST = (ROOT / "tests" / "contracts" / "test_codex_gateway.py").read_text(encoding="utf-8")
 TRANSLATIONS = Translations.load(ROOT / "schemas" / "translations.yaml")
 CASSETTE = ROOT / "cassettes" / "codex" / "0.169.0" / "basic.yaml"
+DATA = ("--contracts-schemas", str(ROOT / "schemas"), "--contracts-cassettes", str(ROOT / "cassettes" / "codex"))
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -89,10 +90,7 @@ def test_stale_expectations_entry_errors_every_case(pytester: pytest.Pytester) -
     stale.write_text("expected:\n- {id: codex-9.9.9/nothing-here, verdict: leak, reason: gone}\n", encoding="utf-8")
     result = run_suite(
         pytester,
-        "--contracts-schemas",
-        str(ROOT / "schemas"),
-        "--contracts-cassettes",
-        str(ROOT / "cassettes" / "codex"),
+        *DATA,
         "--contracts-litellm-bin",
         binary,
         "--contracts-expectations",
@@ -203,10 +201,7 @@ def test_bad_options_are_usage_errors(pytester: pytest.Pytester, args: list[str]
 def test_filter_matching_nothing_names_the_routes(pytester: pytest.Pytester) -> None:
     result = run_suite(
         pytester,
-        "--contracts-schemas",
-        str(ROOT / "schemas"),
-        "--contracts-cassettes",
-        str(ROOT / "cassettes" / "codex"),
+        *DATA,
         "--contracts-route",
         "nosuch",
     )
