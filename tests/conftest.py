@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from codex_gateway_contracts.catalogue import Catalogue, load_catalogue
-from codex_gateway_contracts.gateway import GatewayError, find_litellm
+from codex_gateway_contracts.core.catalogue import Catalogue, load_catalogue
+from codex_gateway_contracts.errors import GatewayError
+from codex_gateway_contracts.gateways.litellm import find_litellm
 
 pytest_plugins = ["pytester"]
 

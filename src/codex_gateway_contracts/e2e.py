@@ -8,34 +8,28 @@ the provider on the second call. A failure names Codex's error and what every up
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from .cassettes import ReplyItem
-from .expectations import ExpectationsError, read_expected
-from .mocks import UpstreamCall
-from .plugin import contracts_state
-from .record import Scenario, codex_env, render_config
+from .codex.config import render_config
+from .codex.run import CodexRun
+from .core.cassettes import ReplyItem
+from .core.expectations import read_expected
+from .core.files import tail
+from .core.mocks import UpstreamCall
+from .core.runner import RouteAddress
+from .core.verdict import Outcome
+from .errors import E2EExpectationsError, ExpectationsError
 
 VERSIONS = ("0.169.0", "0.130.0")
 SCENARIOS = ("basic", "tool_call")
 DEFAULT_TIMEOUT = 120.0
 ENV_FLAG = "CODEX_CONTRACTS_E2E"
-
-
-class E2EExpectationsError(Exception):
-    """The e2e expectations file is malformed or lists a case that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -62,15 +56,6 @@ def cases(routes: Sequence[str]) -> list[E2ECase]:
     return [E2ECase(v, s, r) for v in VERSIONS for r in routes for s in SCENARIOS]
 
 
-def session_routes(config: pytest.Config) -> list[str]:
-    """The routes the contract session serves (its config, ``--contracts-provider/--contracts-route``)."""
-    routes: list[str] = []
-    for case in contracts_state(config).cases():
-        if case.skipped is None and case.route not in routes:
-            routes.append(case.route)
-    return routes
-
-
 def enabled(flag: bool, environ: Mapping[str, str] = os.environ) -> bool:
     """Opt-in: the command-line flag, or ``CODEX_CONTRACTS_E2E=1``."""
     return flag or environ.get(ENV_FLAG, "").strip() == "1"
@@ -84,60 +69,9 @@ def reply_plans(case: E2ECase) -> tuple[tuple[ReplyItem, ...], list[tuple[ReplyI
     return (ReplyItem("text", text="Hello from the end-to-end mock."),), []
 
 
-def codex_config(scenario: Scenario, route: str, proxy_base_url: str) -> str:
-    """``config.toml``: the recorder's provider block pointed at the gateway's ``/v1``, model = route."""
-    return render_config(dataclasses.replace(scenario, model=route), f"{proxy_base_url.rstrip('/')}/v1")
-
-
-@dataclass
-class CodexRun:
-    """What one ``codex exec`` did."""
-
-    exit_code: int | None
-    stdout: str
-    stderr: str
-    last_message: str
-    seconds: float
-    timed_out: bool = False
-
-    @property
-    def final_text(self) -> str:
-        """The final message: the ``--output-last-message`` file, else stdout."""
-        return self.last_message or self.stdout
-
-
-def run_codex_exec(
-    binary: Path, home: Path, workdir: Path, config: str, api_key: str, prompt: str, timeout: float
-) -> CodexRun:
-    """Run ``codex exec --skip-git-repo-check <prompt> </dev/null`` in a fresh home, bounded by ``timeout``.
-
-    The whole process group is killed on timeout so the shells Codex started for tools die too.
-    """
-    (home / ".codex").mkdir(parents=True, exist_ok=True)
-    (home / ".codex" / "config.toml").write_text(config, encoding="utf-8")
-    last = home / "last-message.txt"
-    args = [str(binary), "exec", "--skip-git-repo-check", "--output-last-message", str(last), prompt]
-    started = time.monotonic()
-    timed_out = False
-    with subprocess.Popen(
-        args,
-        cwd=workdir,
-        env=codex_env(home, api_key),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as proc:
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)
-            stdout, stderr = proc.communicate()
-    text = last.read_text(encoding="utf-8", errors="replace") if last.is_file() else ""
-    code = None if timed_out else proc.returncode
-    return CodexRun(code, stdout, stderr, text, time.monotonic() - started, timed_out)
+def codex_config(settings: Mapping[str, Any], address: RouteAddress) -> str:
+    """``config.toml`` for a run through the gateway: the scenario's settings, the route's model and headers."""
+    return render_config(address.model, f"{address.base_url.rstrip('/')}/v1", settings, address.headers)
 
 
 # -- judging ------------------------------------------------------------------------------------------
@@ -243,7 +177,7 @@ def failure_message(case: E2ECase, run: CodexRun, calls: Sequence[UpstreamCall],
     lines = [f"{case.route}: {'; '.join(found)}", f"  case {case.id}, Codex {case.version}, {run.seconds:.1f} s"]
     code = "timed out" if run.timed_out else f"exit code {run.exit_code}"
     lines.append(f"  Codex {code}; stderr tail:")
-    lines.extend(f"    {line}" for line in _tail(run.stderr, 12).splitlines())
+    lines.extend(f"    {line}" for line in tail(run.stderr, 12).splitlines())
     if not calls:
         lines.append("  upstream: no call recorded")
     for number, call in enumerate(calls):
@@ -254,11 +188,6 @@ def failure_message(case: E2ECase, run: CodexRun, calls: Sequence[UpstreamCall],
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _tail(text: str, lines: int) -> str:
-    kept = [line for line in text.strip().splitlines() if line.strip()]
-    return "\n".join(kept[-lines:]) or "(empty)"
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
@@ -304,13 +233,13 @@ def load_expectations(path: Path) -> dict[str, E2EExpectation]:
     return entries
 
 
-def decide(message: str | None, expected: E2EExpectation | None) -> tuple[str, str]:
+def decide(message: str | None, expected: E2EExpectation | None) -> tuple[Outcome, str]:
     """``pass``, ``xfail`` or ``fail`` with a note; strict both ways, like the contract expectations."""
     if expected is None:
-        return ("pass", "") if message is None else ("fail", message)
+        return (Outcome.PASS, "") if message is None else (Outcome.FAIL, message)
     if message is None:
-        return "fail", f"{expected.id} is listed as a known failure but now passes: remove it ({expected.reason})"
+        return Outcome.FAIL, f"{expected.id} is listed as a known failure but now passes: remove it ({expected.reason})"
     if expected.failure not in message:
-        return "fail", f"{expected.id} fails differently than listed (expected {expected.failure!r}):\n{message}"
+        return Outcome.FAIL, f"{expected.id} fails differently than listed (expected {expected.failure!r}):\n{message}"
     issue = f" ({expected.issue})" if expected.issue else ""
-    return "xfail", f"known: {expected.reason}{issue}: {message.splitlines()[0]}"
+    return Outcome.XFAIL, f"known: {expected.reason}{issue}: {message.splitlines()[0]}"

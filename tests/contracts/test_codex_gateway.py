@@ -5,9 +5,9 @@ concurrently across routes; each test waits for its own case and turns the verdi
 strict xfail (a known failure listed in the expectations file) or a failure naming what broke.
 """
 
-from codex_gateway_contracts.plugin import ContractsState
-from codex_gateway_contracts.runner import Case
+from codex_gateway_contracts.core.runner import Case
+from codex_gateway_contracts.session import Contracts
 
 
-def test_codex_request_through_gateway(contract_case: Case, contracts: ContractsState) -> None:
+def test_codex_request_through_gateway(contract_case: Case, contracts: Contracts) -> None:
     contracts.check(contract_case)

@@ -7,27 +7,25 @@ import socket
 import pytest
 import yaml
 
-from codex_gateway_contracts.plugin import ContractsState
+from codex_gateway_contracts.session import Contracts
 
 
-def test_test_process_reaches_only_loopback(contracts: ContractsState) -> None:
+def test_test_process_reaches_only_loopback(contracts: Contracts) -> None:
     # pytest-recording's guard refuses before any name resolution or packet: .invalid never resolves anyway.
     with socket.socket() as sock, pytest.raises(RuntimeError, match="Network is disabled"):
         sock.connect(("codex-contracts.invalid", 443))
-    assert contracts.proxy is not None
-    with socket.create_connection(("127.0.0.1", contracts.proxy.port), timeout=5):
+    with socket.create_connection(("127.0.0.1", contracts.gateway.port), timeout=5):
         pass
 
 
-def test_gateway_config_and_environment_are_loopback_only(contracts: ContractsState) -> None:
-    assert contracts.proxy is not None
-    text = contracts.proxy.config_file.read_text(encoding="utf-8")
+def test_gateway_config_and_environment_are_loopback_only(contracts: Contracts) -> None:
+    text = contracts.gateway.config_file.read_text(encoding="utf-8")
     urls = re.findall(r"[a-z][a-z0-9+.-]*://[^\s'\"]+", text)
     assert urls and all(url.startswith("http://127.0.0.1:") for url in urls), urls
     assert "os.environ/" not in text
     config = yaml.safe_load(text)
     assert all(m["litellm_params"]["api_key"].startswith("mock-key-") for m in config["model_list"])
-    env = contracts.proxy.environment()
+    env = contracts.gateway.environment()
     assert env["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
     assert not {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"} & set(env)
-    assert env["LITELLM_MASTER_KEY"] == contracts.proxy.master_key and len(contracts.proxy.master_key) > 40
+    assert env["LITELLM_MASTER_KEY"] == contracts.api_key and len(contracts.api_key) > 40

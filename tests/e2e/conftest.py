@@ -12,17 +12,12 @@ from typing import Any
 
 import pytest
 
-from codex_gateway_contracts.e2e import (
-    DEFAULT_TIMEOUT,
-    E2EExpectation,
-    E2EExpectationsError,
-    cases,
-    enabled,
-    load_expectations,
-    session_routes,
-)
-from codex_gateway_contracts.plugin import ContractsState
-from codex_gateway_contracts.record import RecordError, Scenario, default_cache_dir, ensure_codex, load_scenarios
+from codex_gateway_contracts.codex.install import ensure_codex
+from codex_gateway_contracts.e2e import DEFAULT_TIMEOUT, E2EExpectation, cases, enabled, load_expectations
+from codex_gateway_contracts.errors import CodexError, E2EExpectationsError
+from codex_gateway_contracts.plugin import contracts_session
+from codex_gateway_contracts.session import Contracts
+from codex_gateway_contracts.tools.record.scenarios import Scenario, load_scenarios
 
 #: (case id, outcome, seconds, first line of the reason) per e2e test, for the terminal summary.
 E2E_RESULTS = pytest.StashKey[list[tuple[str, str, float, str]]]()
@@ -71,7 +66,7 @@ def _enabled(config: pytest.Config) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per Codex version x route of the session's gateway x scenario."""
     if "e2e_case" in metafunc.fixturenames:
-        selected = cases(session_routes(metafunc.config))
+        selected = cases(contracts_session(metafunc.config).routes())
         metafunc.parametrize("e2e_case", selected, ids=[case.id for case in selected])
 
 
@@ -93,8 +88,8 @@ def codex_binary() -> Callable[[str], Path]:
     def get(version: str) -> Path:
         if version not in found:
             try:
-                found[version] = ensure_codex(version, default_cache_dir())
-            except RecordError as exc:
+                found[version] = ensure_codex(version)
+            except CodexError as exc:
                 pytest.fail(f"cannot install Codex {version}: {exc}", pytrace=False)
         return found[version]
 
@@ -102,28 +97,28 @@ def codex_binary() -> Callable[[str], Path]:
 
 
 @pytest.fixture(scope="session")
-def e2e_scenarios(contracts: ContractsState) -> dict[str, Scenario]:
+def e2e_scenarios(contracts: Contracts) -> dict[str, Scenario]:
     """The recorder's scenarios (prompt, config), by name."""
-    return {s.name: s for s in load_scenarios(contracts.rootdir / "cassettes" / "scenarios.yaml")}
+    return {s.name: s for s in load_scenarios(contracts.settings.rootdir / "cassettes" / "scenarios.yaml")}
 
 
 @pytest.fixture(scope="session")
-def e2e_expectations(contracts: ContractsState) -> dict[str, E2EExpectation]:
+def e2e_expectations(request: pytest.FixtureRequest, contracts: Contracts) -> dict[str, E2EExpectation]:
     """Known failures of this gateway version with the default config (none with the user's own config)."""
-    assert contracts.proxy is not None and contracts.plan is not None
-    choice = contracts.config.getoption("contracts_e2e_expectations", default=None)
+    choice = request.config.getoption("contracts_e2e_expectations", default=None)
     if choice == "none":
         return {}
     if choice:
         path = Path(choice).resolve()
         if not path.is_file():
             raise E2EExpectationsError(f"--contracts-e2e-expectations: no such file: {path}")
-    elif contracts.config.getoption("litellm_config") or contracts.config.getini("litellm_config"):
+    elif contracts.settings.litellm_config is not None:
         return {}
     else:
-        path = contracts.rootdir / "expectations" / f"e2e-litellm-{contracts.proxy.version}.yaml"
+        gateway = contracts.gateway
+        path = contracts.settings.rootdir / "expectations" / f"e2e-{gateway.name}-{gateway.version}.yaml"
     entries = load_expectations(path)
-    known = {case.id for case in cases(contracts.plan.routes)}
+    known = {case.id for case in cases(contracts.routes)}
     if stale := sorted(set(entries) - known):
         raise E2EExpectationsError(f"{path}: entries match no end-to-end case: {', '.join(stale)}")
     return entries

@@ -8,17 +8,19 @@ answer, or is a strict xfail listed in ``expectations/e2e-litellm-<version>.yaml
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from codex_gateway_contracts.catalogue import load_catalogue
+from codex_gateway_contracts.codex.config import codex_env
+from codex_gateway_contracts.codex.run import CodexRun, run_exec
+from codex_gateway_contracts.core.catalogue import load_catalogue
+from codex_gateway_contracts.core.deployments import load_deployments
+from codex_gateway_contracts.core.mocks import UpstreamCall
 from codex_gateway_contracts.e2e import (
     DEFAULT_TIMEOUT,
-    CodexRun,
     E2ECase,
     E2EExpectation,
     cases,
@@ -29,48 +31,35 @@ from codex_gateway_contracts.e2e import (
     problems,
     redact,
     reply_plans,
-    run_codex_exec,
 )
-from codex_gateway_contracts.gateway import load_deployments
-from codex_gateway_contracts.mocks import UpstreamCall
-from codex_gateway_contracts.plugin import ContractsState
-from codex_gateway_contracts.record import Scenario
+from codex_gateway_contracts.session import Contracts
+from codex_gateway_contracts.tools.record.scenarios import Scenario
 
 
 @pytest.mark.codex_e2e
 def test_codex_exec_through_gateway(
     e2e_case: E2ECase,
-    contracts: ContractsState,
+    contracts: Contracts,
     codex_binary: Callable[[str], Path],
     e2e_scenarios: dict[str, Scenario],
     e2e_expectations: dict[str, E2EExpectation],
     e2e_record: Callable[[str, str, float, str], None],
+    request: pytest.FixtureRequest,
     tmp_path: Path,
 ) -> None:
-    assert contracts.proxy is not None and contracts.fleet is not None and contracts.runner is not None
     binary = codex_binary(e2e_case.version)
-    # Contract cases of this route may still be running in the background: the mock attributes calls per
-    # route, so wait for them to finish before this run claims the route.
-    for case in contracts.selected:
-        if case.route == e2e_case.route and case.skipped is None:
-            with contextlib.suppress(Exception):  # its own test reports it
-                contracts.runner.result(case)
     scenario = e2e_scenarios[e2e_case.scenario]
-    config = codex_config(scenario, e2e_case.route, contracts.proxy.base_url)
+    config = codex_config(scenario.config, contracts.address(e2e_case.route))
     (tmp_path / "work").mkdir()
     plan, later = reply_plans(e2e_case)
-    with contracts.fleet.expecting(e2e_case.route, plan, e2e_case.nonce, later=later):
-        run = run_codex_exec(
-            binary,
-            tmp_path / "home",
-            tmp_path / "work",
-            config,
-            contracts.proxy.master_key,
-            scenario.prompt,
-            float(contracts.config.getoption("contracts_e2e_timeout", default=DEFAULT_TIMEOUT)),
-        )
-    calls = contracts.fleet.take(e2e_case.route)
-    secrets = [contracts.proxy.master_key]
+    timeout = float(request.config.getoption("contracts_e2e_timeout", default=DEFAULT_TIMEOUT))
+    # Contract cases of this route may still be running: the lease waits for them, then lends the mocks.
+    with contracts.route_lease(e2e_case.route) as mocks:
+        with mocks.expecting(plan, e2e_case.nonce, later=later):
+            env = codex_env(tmp_path / "home", contracts.api_key)
+            run = run_exec(binary, tmp_path / "home", tmp_path / "work", config, env, scenario.prompt, timeout)
+        calls = mocks.take()
+    secrets = [contracts.api_key]
     found = [redact(problem, secrets) for problem in problems(e2e_case, run, calls)]
     message = redact(failure_message(e2e_case, run, calls, found), secrets) if found else None
     outcome, note = decide(message, e2e_expectations.get(e2e_case.id))

@@ -1,0 +1,38 @@
+"""Reports of a run: ``results.json`` and what is rendered from it (Markdown, HTML, JUnit), and the diff of two.
+
+``python -m codex_gateway_contracts.report results.json --out DIR`` re-renders the reports of a saved run;
+``... report diff old.json new.json`` lists the cases whose verdict changed (exit 1 when a case got worse).
+"""
+
+from __future__ import annotations
+
+from .cli import load_document, main
+from .diff import Change, Diff, diff_documents, render_diff
+from .failure import failure_message
+from .html import render_html
+from .junit import render_junit
+from .markdown import render_markdown
+from .results import MARKS, Document, FieldCount, field_pattern, offending_fields, results_document, write_results
+from .write import render_reports, write_reports
+
+__all__ = [
+    "MARKS",
+    "Change",
+    "Diff",
+    "Document",
+    "FieldCount",
+    "diff_documents",
+    "failure_message",
+    "field_pattern",
+    "load_document",
+    "main",
+    "offending_fields",
+    "render_diff",
+    "render_html",
+    "render_junit",
+    "render_markdown",
+    "render_reports",
+    "results_document",
+    "write_reports",
+    "write_results",
+]

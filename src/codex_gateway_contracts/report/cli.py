@@ -1,0 +1,49 @@
+"""``python -m codex_gateway_contracts.report``: re-render a saved run's reports, or diff two runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .diff import diff_documents, render_diff
+from .write import render_reports
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """Read a results.json, failing with a sentence rather than a traceback."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"cannot read {path}: {exc}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
+        raise SystemExit(f"{path} is not a results.json (no 'cases' list)")
+    return document
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``report RESULTS --out DIR`` renders; ``report diff OLD NEW`` compares (exit 1 if a case got worse)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["diff"]:
+        parser = argparse.ArgumentParser(prog="python -m codex_gateway_contracts.report diff")
+        parser.add_argument("old", type=Path, help="results.json of the current gateway")
+        parser.add_argument("new", type=Path, help="results.json of the candidate")
+        options = parser.parse_args(args[1:])
+        old, new = load_document(options.old), load_document(options.new)
+        diff = diff_documents(old, new)
+        sys.stdout.write(render_diff(old, new, diff))
+        return 1 if diff.worse else 0
+    parser = argparse.ArgumentParser(
+        prog="python -m codex_gateway_contracts.report",
+        description="Render report.md, report.html and junit.xml from a results.json (or compare two: 'diff OLD NEW').",
+    )
+    parser.add_argument("results", type=Path, help="a results.json written by --contracts-report")
+    parser.add_argument("--out", type=Path, help="folder for the reports (default: beside results.json)")
+    options = parser.parse_args(args)
+    document = load_document(options.results)
+    for path in render_reports(document, options.out or options.results.parent):
+        print(path)
+    return 0

@@ -1,0 +1,352 @@
+"""The state of one pytest session of contract cases, and the ``contracts`` fixture's API.
+
+:class:`ContractsSession` lives for the whole pytest run (one per xdist worker, one on the controller).
+It moves through two typed steps: :meth:`~ContractsSession.prepare` reads the data (catalogue, cassettes,
+deployments) into a :class:`Prepared` without starting anything, so pytest can collect one test per case;
+:meth:`~ContractsSession.start` starts the mocks and the gateway and returns :class:`Contracts`, which is
+what the ``contracts`` fixture gives a test: the gateway's address and key, ``route_lease(route)`` to use a
+route's mocks, and ``check(case)`` to judge a case. Results are kept here and written when the run ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_recording import network
+
+from . import gateways
+from .core.cassettes import Cassette, ReplyItem, discover
+from .core.catalogue import Catalogue, Provider, load_catalogue
+from .core.deployments import GatewayPlan, load_deployments
+from .core.expectations import Expectations, compare, rewrite
+from .core.mocks import MockFleet, UpstreamCall
+from .core.runner import Case, CaseRunner, RouteAddress
+from .core.verdict import CaseResult, Finding, Outcome, Translations, Verdict
+from .errors import ContractsError, ExpectationsError, GatewayError
+from .gateways import Gateway
+from .options import Settings
+from .report import failure_message, write_reports
+
+ALLOWED_HOSTS = [r"^127\.0\.0\.1$", r"^localhost$", r"^::1$"]
+#: Where an xdist worker leaves its results for the controller (``workeroutput``).
+WORKER_KEY = "codex_contracts_results"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The run's data, read and checked, before anything starts."""
+
+    catalogue: Catalogue
+    plan: GatewayPlan
+    #: Every cassette x selected route, in collection order.
+    cases: tuple[Case, ...]
+    #: Every case id of the configuration, filters ignored (what expectations speak of).
+    all_case_ids: frozenset[str]
+
+    @property
+    def routes(self) -> list[str]:
+        """Selected routes with a usable deployment, in order."""
+        return list(dict.fromkeys(case.route for case in self.cases if case.skipped is None))
+
+
+@dataclass(frozen=True)
+class RouteMocks:
+    """One route's provider mocks, lent to a caller by :meth:`Contracts.route_lease`."""
+
+    fleet: MockFleet
+    route: str
+
+    def expecting(
+        self, plan: Sequence[ReplyItem], nonce: str, *, later: Sequence[Sequence[ReplyItem]] = ()
+    ) -> AbstractContextManager[None]:
+        """While the block runs, the route's mocks answer with ``plan`` (then ``later``) and record the calls."""
+        return self.fleet.expecting(self.route, plan, nonce, later=later)
+
+    def take(self) -> list[UpstreamCall]:
+        """The calls recorded for the route since the last ``take``."""
+        return self.fleet.take(self.route)
+
+
+class Contracts:
+    """The started session: what the ``contracts`` fixture gives a test."""
+
+    def __init__(
+        self,
+        session: ContractsSession,
+        prepared: Prepared,
+        gateway: Gateway,
+        fleet: MockFleet,
+        runner: CaseRunner,
+        expectations: Expectations,
+    ) -> None:
+        self.settings = session.settings
+        self.gateway = gateway
+        self.expectations = expectations
+        self._session = session
+        self._prepared = prepared
+        self._fleet = fleet
+        self._runner = runner
+
+    def __repr__(self) -> str:
+        # pytest renders fixture values in reports; keep it to one line.
+        return f"Contracts({self.gateway.kind} {self.gateway.version}, {len(self._session.results)} results)"
+
+    @property
+    def base_url(self) -> str:
+        """The gateway's root URL (Codex's ``base_url`` is this plus ``/v1``)."""
+        return self.gateway.base_url
+
+    @property
+    def api_key(self) -> str:
+        """The key the gateway accepts."""
+        return self.gateway.api_key
+
+    @property
+    def routes(self) -> list[str]:
+        """Routes of the whole configuration with a usable deployment, filters ignored."""
+        return self._prepared.plan.routes
+
+    def address(self, route: str) -> RouteAddress:
+        """Where and how a Codex request for ``route`` goes (URL, model, extra headers)."""
+        return self.gateway.address(route)
+
+    @contextlib.contextmanager
+    def route_lease(self, route: str) -> Iterator[RouteMocks]:
+        """Wait for the route's contract cases, then lend its mocks; no case of the route runs meanwhile."""
+        for case in self._prepared.cases:
+            if case.route == route and case.skipped is None:
+                with contextlib.suppress(Exception):  # its own test reports it
+                    self._runner.result(case)
+        with self._runner.holding(route):
+            yield RouteMocks(self._fleet, route)
+
+    def check(self, case: Case) -> None:
+        """Run (or collect) a case and turn its verdict into the test outcome."""
+        results = self._session.results
+        if case.skipped is not None:
+            finding = Finding(Verdict.SKIPPED, "", case.skipped)
+            results.append(
+                CaseResult(case.id, case.cassette.id, "?", case.route, "(none)", True, Verdict.SKIPPED, [finding])
+            )
+            pytest.skip(case.skipped)
+        network.block(allowed_hosts=ALLOWED_HOSTS)  # re-arm: another plugin may have unblocked between tests
+        result = self._runner.result(case)
+        results.append(result)
+        outcome, note = compare(result, self.expectations.get(case.id))
+        if outcome == Outcome.XFAIL:
+            pytest.xfail(note)
+        if outcome == Outcome.FAIL:
+            message = failure_message(result)
+            if result.verdict == Verdict.ERROR and not self.gateway.alive():
+                message += "\n" + self.gateway.log_tail()
+            pytest.fail(f"{note}\n{message}" if note else message, pytrace=False)
+
+    def calls_outside_cases(self) -> tuple[list[UpstreamCall], list[UpstreamCall]]:
+        """Read-only calls the gateway made on its own, and calls that arrived while no case of their route ran."""
+        return self._fleet.background(), self._fleet.strays()
+
+    def close(self) -> None:
+        """Stop the runner, gateway and mocks, in that order."""
+        self._runner.close()
+        self.gateway.stop()
+        self._fleet.close()
+
+
+class ContractsSession:
+    """Everything the contract cases of one pytest session share."""
+
+    def __init__(self, settings: Settings, *, worker: bool = False) -> None:
+        self.settings = settings
+        #: An xdist worker runs each case when its test asks, instead of prefetching every case.
+        self.worker = worker
+        self.results: list[CaseResult] = []
+        #: The cases pytest selected, in collection order (what the session queues when it starts).
+        self.selected: list[Case] = []
+        #: ``gateway`` of results.json: kind, version and config; known once started (or merged).
+        self.gateway_info: dict[str, Any] = {}
+        self.gateway_name = gateways.DEFAULT
+        self.expectations: Expectations | None = None
+        self.notes: list[str] = []
+        #: Calls the gateway made outside any case: read-only ones (start-up listings) and strays.
+        self.background: list[UpstreamCall] = []
+        self.strays: list[UpstreamCall] = []
+        self._prepared: Prepared | ContractsError | None = None
+        self._started: Contracts | None = None
+
+    def __repr__(self) -> str:
+        return f"ContractsSession({len(self.results)} results)"
+
+    # -- collection -----------------------------------------------------------------------------------
+    def prepare(self) -> Prepared:
+        """Read the data once; bad data is the user's to fix: a ContractsError naming it (also on later calls)."""
+        if self._prepared is None:
+            try:
+                self._prepared = self._read()
+            except ContractsError as exc:
+                self._prepared = exc
+        if isinstance(self._prepared, ContractsError):
+            raise self._prepared
+        return self._prepared
+
+    def routes(self) -> list[str]:
+        """The selected routes with a usable deployment (for companion suites that parametrize by route)."""
+        return self.prepare().routes
+
+    def _read(self) -> Prepared:
+        settings = self.settings
+        catalogue = load_catalogue(settings.schemas / "providers")
+        cassettes = discover(settings.cassettes)
+        plan = load_deployments(catalogue, settings.litellm_config)
+        cases = self._cases(cassettes, plan)
+        all_ids = frozenset(f"{c.id}-{d.route}" for c in cassettes for d in plan.deployments)
+        return Prepared(catalogue, plan, cases, all_ids)
+
+    def _cases(self, cassettes: list[Cassette], plan: GatewayPlan) -> tuple[Case, ...]:
+        providers, routes = self.settings.providers, self.settings.routes
+        chosen: dict[str, tuple[Provider | None, str | None]] = {}
+        for deployment in plan.deployments:
+            provider_name = deployment.provider.name if deployment.provider else None
+            if providers and provider_name not in providers:
+                continue
+            if routes and deployment.route not in routes:
+                continue
+            if deployment.route not in chosen or chosen[deployment.route][1] is not None:
+                chosen[deployment.route] = (deployment.provider, deployment.skipped)
+        if not chosen:
+            known = ", ".join(sorted({d.route for d in plan.deployments}))
+            raise GatewayError(f"no deployment matches --contracts-provider/--contracts-route (routes: {known})")
+        return tuple(
+            Case(cassette, route, provider, skipped)
+            for cassette in cassettes
+            for route, (provider, skipped) in chosen.items()
+        )
+
+    # -- the started session --------------------------------------------------------------------------
+    def start(self, workdir: Path) -> Contracts:
+        """Start the mocks and the gateway, load expectations, and queue every selected case."""
+        prepared = self.prepare()
+        settings = self.settings
+        with contextlib.ExitStack() as undo:
+            fleet = MockFleet(prepared.catalogue)
+            undo.callback(fleet.close)
+            api_bases = {
+                d.slug: fleet.register(d.slug, d.provider, d.route)
+                for d in prepared.plan.deployments
+                if d.provider is not None and d.skipped is None
+            }
+            adapter = gateways.get(self.gateway_name)
+            gateway = adapter(adapter.find(settings.litellm_bin), workdir, startup_timeout=settings.startup_timeout)
+            gateway.configure(prepared.plan, lambda d: api_bases[d.slug])
+            self.notes = prepared.plan.notes
+            self.gateway_info = {"kind": gateway.kind, "version": gateway.version, "config": prepared.plan.source}
+            expectations = self._load_expectations(gateway)
+            self.expectations = expectations
+            stale = expectations.stale(prepared.all_case_ids)
+            if stale and not settings.update_expectations:
+                raise ExpectationsError(
+                    f"{expectations.path}: entries match no case of this configuration: "
+                    f"{', '.join(stale[:10])}{' ...' if len(stale) > 10 else ''}"
+                )
+            undo.callback(gateway.stop)
+            gateway.start()
+            translations = Translations.load(settings.schemas / "translations.yaml")
+            runner = CaseRunner(
+                gateway,
+                fleet,
+                translations,
+                concurrency=settings.concurrency,
+                request_timeout=settings.request_timeout,
+            )
+            undo.pop_all()
+        self._started = Contracts(self, prepared, gateway, fleet, runner, expectations)
+        if not self.worker:
+            runner.schedule(self.selected)
+        return self._started
+
+    def _load_expectations(self, gateway: Gateway) -> Expectations:
+        settings = self.settings
+        if settings.expectations_off:
+            return Expectations(None)
+        if settings.expectations is not None:
+            return Expectations.load(settings.expectations)
+        if settings.litellm_config is not None:
+            return Expectations(None)
+        return Expectations.load(self._default_expectations(gateway.version))
+
+    def _default_expectations(self, version: str) -> Path:
+        return self.settings.rootdir / "expectations" / f"{self.gateway_name}-{version}.yaml"
+
+    def stop(self) -> None:
+        """Stop whatever :meth:`start` started, keeping what the summary reports."""
+        if self._started is not None:
+            self.background, self.strays = self._started.calls_outside_cases()
+            self._started.close()
+            self._started = None
+
+    # -- the end of the run ---------------------------------------------------------------------------
+    def worker_output(self) -> str:
+        """An xdist worker's results, for the controller (each worker runs its own gateway and mocks)."""
+        path = self.expectations.path if self.expectations is not None else None
+        return json.dumps(
+            {
+                "gateway": self.gateway_info,
+                "gateway_name": self.gateway_name,
+                "expectations": str(path) if path else "",
+                "results": [result.as_dict() for result in self.results],
+            }
+        )
+
+    def merge_worker(self, output: str) -> None:
+        """On the xdist controller: take a finished worker's results."""
+        data = json.loads(output)
+        self.results.extend(CaseResult.from_dict(item) for item in data["results"])
+        self.gateway_info = self.gateway_info or data["gateway"]
+        self.gateway_name = data.get("gateway_name", self.gateway_name)
+        if self.expectations is None:
+            path = data["expectations"]
+            self.expectations = Expectations.load(Path(path)) if path else Expectations(None)
+
+    def finish(self) -> None:
+        """Write results.json and the reports, and, when asked, rewrite the expectations file."""
+        if not self.results:
+            return
+        if self.settings.report is not None:
+            write_reports(self.settings.report, self.gateway_info, self.results)
+        if self.settings.update_expectations and self.expectations is not None:
+            version = str(self.gateway_info.get("version", "unknown"))
+            target = self.expectations.path or self._default_expectations(version)
+            header = self.expectations.header or {
+                "gateway": self.gateway_info.get("kind"),
+                "version": self.gateway_info.get("version"),
+            }
+            rewrite(target, self.results, self.expectations, header)
+
+    def summary(self) -> list[str]:
+        """The terminal summary: verdict counts, config notes, calls outside cases, where the report went."""
+        if not self.results:
+            return []
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
+        gateway = self.gateway_info
+        lines = [
+            f"gateway: {gateway.get('kind')} {gateway.get('version')} ({gateway.get('config')})",
+            "verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+        ]
+        lines += [f"config: {note}" for note in sorted(set(self.notes))]
+        if self.background:
+            calls = sorted({f"{call.method} {call.path}" for call in self.background})
+            lines.append(f"gateway background calls (outside cases): {len(self.background)}: {', '.join(calls)}")
+        if self.strays:
+            lines.append(f"warning: {len(self.strays)} upstream calls arrived outside any case:")
+            lines += [f"  {c.method} {c.path} for route {c.route or '?'} -> {c.status}" for c in self.strays[:5]]
+        if self.settings.report is not None:
+            lines.append(f"report: {self.settings.report / 'results.json'}")
+        return lines

@@ -1,0 +1,13 @@
+"""Wire formats, one module each, registered by key (see :mod:`.base`).
+
+Importing the package registers the built-in ones, in the order below (the order of ``keys()``).
+Another module registers its own with ``@register`` on a :class:`Wire` subclass.
+"""
+
+# isort: off
+from . import openai_chat, openai_responses, anthropic_messages, gemini_generate, bedrock, ollama  # noqa: F401
+
+# isort: on
+from .base import Reply, ToolSpec, Wire, get, keys, offered_tools, register, unregister
+
+__all__ = ["Reply", "ToolSpec", "Wire", "get", "keys", "offered_tools", "register", "unregister"]

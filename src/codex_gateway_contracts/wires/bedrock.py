@@ -1,0 +1,135 @@
+"""Amazon Bedrock: Converse / ConverseStream, and InvokeModel(WithResponseStream) for Anthropic models."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from ..core.cassettes import ReplyItem
+from . import anthropic_messages
+from .base import Reply, ToolSpec, Wire, arguments, hello, json_reply, listed, named, register, split
+from .eventstream import CONTENT_TYPE, json_events
+
+
+@register
+class BedrockConverse(Wire):
+    """Converse: content blocks; streaming as event-stream messages (``messageStart`` ... ``metadata``)."""
+
+    key = "bedrock-converse"
+    canonical_paths = ("/model/{model}/converse-stream", "/model/{model}/converse")
+
+    def minimal_request(self, model: str, stream: bool = False) -> dict[str, Any]:
+        """One user message of one text block, a token limit (the URL names the model)."""
+        return {
+            "messages": [{"role": "user", "content": [{"text": "Say hello."}]}],
+            "inferenceConfig": {"maxTokens": 16},
+        }
+
+    def tools(self, body: Mapping[str, Any]) -> Iterator[ToolSpec]:
+        """``toolConfig.tools[].toolSpec``; the JSON Schema wrapped in ``inputSchema.json``."""
+        config = body.get("toolConfig")
+        specs = (
+            [tool.get("toolSpec") for tool in listed(config) if isinstance(tool, dict)]
+            if isinstance(config, dict)
+            else []
+        )
+        for name, schema in named(specs, "inputSchema"):
+            inner = schema.get("json")
+            yield name, inner if isinstance(inner, dict) else schema
+
+    def render(
+        self,
+        quirks: Mapping[str, Any],
+        items: Sequence[ReplyItem],
+        *,
+        model: str,
+        stream: bool,
+        include_usage: bool,
+        call_prefix: str,
+    ) -> Reply:
+        """The output message, or its event stream (padded when quirked)."""
+        blocks: list[dict[str, Any]] = []
+        for n, item in enumerate(items):
+            if item.kind == "reasoning":
+                text = {"text": item.text, "signature": f"sig_{call_prefix}"}
+                blocks.append({"reasoningContent": {"reasoningText": text}})
+            elif item.kind == "text":
+                blocks.append({"text": item.text})
+            else:
+                use = {"toolUseId": f"tooluse_{call_prefix}_{n}", "name": item.name, "input": arguments(item)}
+                blocks.append({"toolUse": use})
+        stop = "tool_use" if any("toolUse" in b for b in blocks) else "end_turn"
+        usage = {"inputTokens": 21, "outputTokens": 7, "totalTokens": 28}
+        if not stream:
+            body = {
+                "output": {"message": {"role": "assistant", "content": blocks}},
+                "stopReason": stop,
+                "usage": usage,
+                "metrics": {"latencyMs": 120},
+            }
+            return json_reply(body, items)
+        events: list[tuple[str, Mapping[str, Any]]] = [("messageStart", {"role": "assistant"})]
+        for index, block in enumerate(blocks):
+            deltas: list[dict[str, Any]]
+            if "toolUse" in block:
+                use = block["toolUse"]
+                start = {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"]}}
+                events.append(("contentBlockStart", {"contentBlockIndex": index, "start": start}))
+                deltas = [{"toolUse": {"input": part}} for part in split(json.dumps(use["input"]))]
+            elif "reasoningContent" in block:
+                reasoning = block["reasoningContent"]["reasoningText"]
+                deltas = [{"reasoningContent": {"text": reasoning["text"]}}]
+                deltas.append({"reasoningContent": {"signature": reasoning["signature"]}})
+            else:
+                deltas = [{"text": part} for part in split(block["text"])]
+            events.extend(("contentBlockDelta", {"contentBlockIndex": index, "delta": d}) for d in deltas)
+            events.append(("contentBlockStop", {"contentBlockIndex": index}))
+        events.append(("messageStop", {"stopReason": stop}))
+        events.append(("metadata", {"usage": usage, "metrics": {"latencyMs": 120}}))
+        return Reply(200, CONTENT_TYPE, json_events(events, bool(quirks.get("padding"))), tuple(items))
+
+
+@register
+class BedrockInvoke(anthropic_messages.AnthropicMessages):
+    """InvokeModel with an Anthropic body; streaming wraps each Anthropic event in a base64 ``chunk``."""
+
+    key = "bedrock-invoke"
+    canonical_paths = ("/model/{model}/invoke-with-response-stream", "/model/{model}/invoke")
+
+    def minimal_request(self, model: str, stream: bool = False) -> dict[str, Any]:
+        """Anthropic's body with Bedrock's ``anthropic_version`` (the URL names the model)."""
+        return {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 16, "messages": hello()}
+
+    def auth_headers(self, key: str) -> dict[str, str]:
+        """A Bedrock API key, used as a bearer token."""
+        return Wire.auth_headers(self, key)
+
+    def render(
+        self,
+        quirks: Mapping[str, Any],
+        items: Sequence[ReplyItem],
+        *,
+        model: str,
+        stream: bool,
+        include_usage: bool,
+        call_prefix: str,
+    ) -> Reply:
+        """Anthropic's message, or its events as event-stream chunks (with invocation metrics if quirked)."""
+        message = anthropic_messages.message(items, model, call_prefix)
+        if not stream:
+            return json_reply(message, items)
+        chunks: list[tuple[str, Mapping[str, Any]]] = []
+        for _, anthropic_event in anthropic_messages.events(message):
+            event = dict(anthropic_event)
+            if event.get("type") == "message_stop" and quirks.get("invocation_metrics"):
+                metrics = {
+                    "inputTokenCount": 21,
+                    "outputTokenCount": 7,
+                    "invocationLatency": 120,
+                    "firstByteLatency": 40,
+                }
+                event = {**event, "amazon-bedrock-invocationMetrics": metrics}
+            chunks.append(("chunk", {"bytes": base64.b64encode(json.dumps(event).encode()).decode()}))
+        return Reply(200, CONTENT_TYPE, json_events(chunks, bool(quirks.get("padding"))), tuple(items))

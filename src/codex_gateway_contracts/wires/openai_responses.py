@@ -1,0 +1,232 @@
+"""The OpenAI Responses API (``/responses``): what Codex speaks, and what passthrough providers serve.
+
+:class:`ResponsesStream` is the one builder of a streamed Responses answer. The provider mocks, the
+recorder's scripted endpoint and the mutation harness's faulty gateway all stream through it; a
+:class:`StreamStyle` says how much of OpenAI's event sequence a stream carries, because the recorded
+cassettes keep the recorder's fuller sequence byte for byte while the mocks have always sent the lean one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.cassettes import ReplyItem
+from ..core.sse import encode
+from .base import Reply, ToolSpec, Wire, json_reply, keepalive, listed, named, register, split
+
+
+@dataclass(frozen=True)
+class StreamStyle:
+    """Which of OpenAI's events a stream carries around each output item."""
+
+    #: ``content_part.*``, ``reasoning_summary_*`` and the argument/input ``*.delta`` events, as OpenAI sends.
+    detailed: bool
+    #: ``output_item.added`` carries the item emptied (OpenAI), or already complete.
+    empty_added: bool
+    #: Text deltas are always two halves, or one piece for a text of at most one character.
+    halves: bool
+
+
+#: What OpenAI streams; the recorder answered Codex so, and the cassettes keep it.
+OPENAI = StreamStyle(detailed=True, empty_added=True, halves=True)
+#: The lean sequence the provider mocks send: text deltas, function arguments, item done, completed.
+LEAN = StreamStyle(detailed=False, empty_added=False, halves=False)
+
+
+def halves(text: str) -> list[str]:
+    """A text in two streamed pieces, the second empty for a text of one character."""
+    middle = max(1, len(text) // 2)
+    return [text[:middle], text[middle:]]
+
+
+def _emptied(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item as ``output_item.added`` announces it before its content streams."""
+    empties: dict[str, dict[str, Any]] = {
+        "message": {"content": []},
+        "reasoning": {"summary": []},
+        "function_call": {"arguments": ""},
+        "custom_tool_call": {"input": ""},
+    }
+    empty = empties.get(str(item.get("type")), {})
+    out = {key: value for key, value in item.items() if key != "encrypted_content"}
+    if "status" in out:
+        out["status"] = "in_progress"
+    return {**out, **empty}
+
+
+@dataclass
+class ResponsesStream:
+    """Server-sent events of one streamed response, numbered from 0, built item by item."""
+
+    style: StreamStyle = LEAN
+    events: list[tuple[str | None, Any]] = field(default_factory=list)
+    _numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        """One event: ``type`` and ``sequence_number`` first, then ``fields``."""
+        self.events.append((kind, {"type": kind, "sequence_number": next(self._numbers), **fields}))
+
+    def begin(self, response: Mapping[str, Any]) -> None:
+        """``response.created`` and ``response.in_progress`` with the in-progress response."""
+        self.emit("response.created", response=response)
+        self.emit("response.in_progress", response=response)
+
+    def item(self, index: int, item: Mapping[str, Any]) -> None:
+        """Stream one finished output item: added, its partial events, done."""
+        style, kind, item_id = self.style, item.get("type"), item.get("id")
+        added = _emptied(item) if style.empty_added else {**item, "status": "in_progress"}
+        self.emit("response.output_item.added", output_index=index, item=added)
+        if kind == "message":
+            part = item["content"][0]
+            text = part["text"]
+            at = {"item_id": item_id, "output_index": index, "content_index": 0}
+            if style.detailed:
+                self.emit("response.content_part.added", **at, part={**part, "text": ""})
+            for piece in halves(text) if style.halves else split(text):
+                self.emit("response.output_text.delta", **at, delta=piece)
+            self.emit("response.output_text.done", **at, text=text)
+            if style.detailed:
+                self.emit("response.content_part.done", **at, part=part)
+        elif kind == "reasoning" and style.detailed:
+            part = item["summary"][0]
+            at = {"item_id": item_id, "output_index": index, "summary_index": 0}
+            self.emit("response.reasoning_summary_part.added", **at, part={**part, "text": ""})
+            self.emit("response.reasoning_summary_text.delta", **at, delta=part["text"])
+            self.emit("response.reasoning_summary_text.done", **at, text=part["text"])
+            self.emit("response.reasoning_summary_part.done", **at, part=part)
+        elif kind == "function_call":
+            if style.detailed:
+                self.emit(
+                    "response.function_call_arguments.delta",
+                    item_id=item_id,
+                    output_index=index,
+                    delta=item["arguments"],
+                )
+            self.emit(
+                "response.function_call_arguments.done",
+                item_id=item_id,
+                output_index=index,
+                arguments=item["arguments"],
+            )
+        elif kind == "custom_tool_call" and style.detailed:
+            self.emit("response.custom_tool_call_input.delta", item_id=item_id, output_index=index, delta=item["input"])
+            self.emit("response.custom_tool_call_input.done", item_id=item_id, output_index=index, input=item["input"])
+        self.done(index, item)
+
+    def done(self, index: int, item: Mapping[str, Any]) -> None:
+        """``response.output_item.done``: what Codex takes the item from."""
+        self.emit("response.output_item.done", output_index=index, item=item)
+
+    def complete(self, response: Mapping[str, Any]) -> None:
+        """``response.completed`` with the finished response."""
+        self.emit("response.completed", response=response)
+
+    def payload(self) -> bytes:
+        """The SSE bytes (``event:`` and compact JSON ``data:`` per event)."""
+        return encode(self.events)
+
+
+def message_item(item_id: str, text: str) -> dict[str, Any]:
+    """A completed assistant message with one ``output_text`` part."""
+    part = {"type": "output_text", "text": text, "annotations": []}
+    return {"type": "message", "id": item_id, "status": "completed", "role": "assistant", "content": [part]}
+
+
+def _items(items: Sequence[ReplyItem], call_prefix: str) -> list[dict[str, Any]]:
+    output: list[dict[str, Any]] = []
+    for n, item in enumerate(items):
+        if item.kind == "text":
+            output.append(message_item(f"msg_{call_prefix}_{n}", item.text))
+        elif item.kind == "reasoning":
+            summary = [{"type": "summary_text", "text": item.text}]
+            output.append({"type": "reasoning", "id": f"rs_{call_prefix}_{n}", "summary": summary})
+        elif item.kind == "function_call":
+            output.append(
+                {
+                    "type": "function_call",
+                    "id": f"fc_{call_prefix}_{n}",
+                    "status": "completed",
+                    "call_id": f"{call_prefix}_{n}",
+                    "name": item.name,
+                    "arguments": item.arguments,
+                }
+            )
+        else:
+            output.append(
+                {
+                    "type": "custom_tool_call",
+                    "id": f"ctc_{call_prefix}_{n}",
+                    "status": "completed",
+                    "call_id": f"{call_prefix}_{n}",
+                    "name": item.name,
+                    "input": item.text,
+                }
+            )
+    return output
+
+
+def _responses_tools(tools: list[Any]) -> Iterator[ToolSpec]:
+    for tool in tools:
+        yield from named([tool], "parameters")
+        if isinstance(tool, dict):
+            yield from _responses_tools(listed(tool))  # a namespace holds its functions under ``tools``
+
+
+@register
+class OpenAIResponses(Wire):
+    """Responses: one JSON response, or the event stream Codex reads."""
+
+    key = "openai-responses"
+    canonical_paths = ("/responses", "/v1/responses", "/openai/v1/responses")
+    native_custom_tools = True
+
+    def minimal_request(self, model: str, stream: bool = False) -> dict[str, Any]:
+        """Model, a string input, a token limit."""
+        return {"model": model, "input": "Say hello.", "max_output_tokens": 16, "stream": stream}
+
+    def tools(self, body: Mapping[str, Any]) -> Iterator[ToolSpec]:
+        """Flat ``tools[]`` with ``parameters``; a namespace's functions nested under its ``tools``."""
+        return _responses_tools(listed(body))
+
+    def render(
+        self,
+        quirks: Mapping[str, Any],
+        items: Sequence[ReplyItem],
+        *,
+        model: str,
+        stream: bool,
+        include_usage: bool,
+        call_prefix: str,
+    ) -> Reply:
+        """A response object, or its lean event stream (after the provider's keep-alive comment, if any)."""
+        output = _items(items, call_prefix)
+        usage = {
+            "input_tokens": 21,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": 7,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": 28,
+        }
+        response = {
+            "id": f"resp_{call_prefix}",
+            "object": "response",
+            "created_at": 1_700_000_000,
+            "status": "completed",
+            "model": model,
+            "output": output,
+            "usage": usage,
+        }
+        if not stream:
+            return json_reply(response, items)
+        events = ResponsesStream(LEAN)
+        events.begin({**response, "status": "in_progress", "output": [], "usage": None})
+        for n, entry in enumerate(output):
+            events.item(n, entry)
+        events.complete(response)
+        payload = events.payload()
+        if quirks.get("keepalive_comments"):
+            payload = keepalive(quirks) + payload
+        return Reply(200, "text/event-stream", payload, tuple(items))

@@ -1,0 +1,175 @@
+"""The strict mocks: real HTTP, schema verdicts, provider envelopes, wire formats, per-route attribution."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from codex_gateway_contracts.core.cassettes import ReplyItem
+from codex_gateway_contracts.core.catalogue import Catalogue
+from codex_gateway_contracts.core.mocks import MockFleet
+from codex_gateway_contracts.core.sse import iter_sse
+
+CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+
+
+@pytest.fixture
+def fleet(synthetic: Catalogue) -> Iterator[MockFleet]:
+    fleet = MockFleet(synthetic)
+    yield fleet
+    fleet.close()
+
+
+def post(url: str, body: object) -> httpx.Response:
+    return httpx.post(url, json=body, timeout=10, trust_env=False)
+
+
+def test_strict_provider_rejects_unknown_field_with_its_envelope(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-a", synthetic.get("strictchat"), "a")
+    with fleet.expecting("a", (ReplyItem("text", text="ok"),), "n1"):
+        response = post(f"{base}/chat/completions", {**CHAT, "stream_options": {"include_usage": True, "x": 1}})
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "message": "Unknown parameter: 'stream_options.x'.",
+            "type": "invalid_request_error",
+            "param": "stream_options.x",
+            "code": "unknown_parameter",
+        }
+    }
+    (call,) = fleet.take("a")
+    assert [(v.kind, v.path) for v in call.violations] == [("unknown", ("stream_options", "x"))]
+    assert call.status == 400 and not call.accepted
+
+
+def test_nested_unknown_field_path_uses_brackets(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-a", synthetic.get("strictchat"), "a")
+    body = {**CHAT, "messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "x", "name": "n"}]}
+    with fleet.expecting("a", (), "n"):
+        response = post(f"{base}/v1/chat/completions", body)
+    assert response.json()["error"]["param"] == "messages[1].name"
+
+
+def test_lenient_provider_answers_but_the_violation_is_recorded(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    with fleet.expecting("b", (ReplyItem("text", text="hello"),), "n2"):
+        response = post(f"{base}/chat/completions", {**CHAT, "client_metadata": {"k": "v"}})
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == "hello [n2]"
+    (call,) = fleet.take("b")
+    assert [(v.kind, v.path) for v in call.violations] == [("unknown", ("client_metadata",))]
+    assert call.accepted
+
+
+def test_value_error_gets_the_value_envelope_even_on_a_lenient_provider(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    with fleet.expecting("b", (), "n"):
+        response = post(f"{base}/chat/completions", {**CHAT, "messages": [{"role": "developer", "content": "x"}]})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "messages[0].role"
+    (call,) = fleet.take("b")
+    assert call.violations[0].kind == "value"
+
+
+def test_unknown_endpoint_is_a_404_and_recorded(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-a", synthetic.get("strictchat"), "a")
+    with fleet.expecting("a", (), "n"):
+        assert post(f"{base}/v1/embeddings", {"input": "x"}).status_code == 404
+    (call,) = fleet.take("a")
+    assert call.endpoint is None and call.path == "/v1/embeddings"
+
+
+def test_secrets_are_not_recorded(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    with fleet.expecting("b", (), "n"):
+        httpx.post(f"{base}/chat/completions", json=CHAT, headers={"Authorization": "Bearer s3cret", "api-key": "k"})
+    (call,) = fleet.take("b")
+    assert "authorization" not in call.headers and "api-key" not in call.headers
+
+
+def test_chat_stream_reply_with_tool_call_and_usage_only_when_requested(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    plan = (ReplyItem("function_call", name="exec_command", arguments='{"cmd": "ls"}'),)
+    body = {**CHAT, "stream": True, "tools": [{"type": "function", "function": {"name": "exec_command"}}]}
+    for include_usage in (False, True):
+        with fleet.expecting("b", plan, "n3"):
+            text = post(f"{base}/chat/completions", {**body, "stream_options": {"include_usage": include_usage}}).text
+        fleet.take("b")
+        assert text.startswith(": keep-alive")  # the lenient synthetic provider carries DeepSeek's quirk
+        chunks = [e.json() for e in iter_sse(text)]
+        assert chunks[-1] is None  # [DONE]
+        arguments = "".join(
+            c["choices"][0]["delta"].get("tool_calls", [{}])[0].get("function", {}).get("arguments", "")
+            for c in chunks[:-1]
+            if c["choices"]
+        )
+        assert json.loads(arguments) == {"cmd": "ls"}
+        assert any(not c["choices"] and "usage" in c for c in chunks[:-1]) is include_usage
+
+
+def test_tool_not_offered_is_answered_as_text(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    plan = (ReplyItem("function_call", name="exec_command", arguments="{}"),)
+    with fleet.expecting("b", plan, "n4"):
+        reply = post(f"{base}/chat/completions", CHAT).json()
+    assert "tool_calls" not in reply["choices"][0]["message"]
+    (call,) = fleet.take("b")
+    assert call.reply_items[0].kind == "text"
+
+
+def test_responses_stream_ends_with_completed_carrying_an_id(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-c", synthetic.get("strictresponses"), "c")
+    with fleet.expecting("c", (ReplyItem("text", text="hi"),), "n5"):
+        text = post(f"{base}/v1/responses", {"model": "m", "input": [], "stream": True}).text
+    events = [e.json() for e in iter_sse(text)]
+    assert events[-1]["type"] == "response.completed" and events[-1]["response"]["id"]
+    done = [e["item"] for e in events if e["type"] == "response.output_item.done"]
+    assert done[0]["content"][0]["text"] == "hi [n5]"
+
+
+def test_calls_are_attributed_to_their_route_under_concurrency(fleet: MockFleet, synthetic: Catalogue) -> None:
+    bases = {r: fleet.register(f"0-{r}", synthetic.get("lenientchat"), r) for r in ("r1", "r2", "r3")}
+    seen: dict[str, list[str]] = {}
+
+    def case(route: str) -> None:
+        with fleet.expecting(route, (ReplyItem("text", text=route),), route):
+            for _ in range(5):
+                post(f"{bases[route]}/chat/completions", {**CHAT, "model": route})
+        seen[route] = [c.body["model"] for c in fleet.take(route)]
+
+    threads = [threading.Thread(target=case, args=(r,)) for r in bases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {r: [r] * 5 for r in bases}
+    assert fleet.strays() == []
+
+
+def test_calls_outside_any_case_are_strays(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-a", synthetic.get("strictchat"), "a")
+    post(f"{base}/chat/completions", CHAT)
+    assert fleet.take("a") == []
+    assert [c.route for c in fleet.strays()] == ["a"]
+
+
+def test_a_route_cannot_run_two_cases_at_once(fleet: MockFleet, synthetic: Catalogue) -> None:
+    fleet.register("0-a", synthetic.get("strictchat"), "a")
+    with (
+        fleet.expecting("a", (), "n"),
+        pytest.raises(RuntimeError, match="already has a case"),
+        fleet.expecting("a", (), "m"),
+    ):
+        pass
+
+
+def test_later_plans_answer_the_following_calls(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    first, second = (ReplyItem("text", text="one"),), (ReplyItem("text", text="two"),)
+    with fleet.expecting("b", first, "n", later=[second]):
+        answers = [post(f"{base}/chat/completions", CHAT).json()["choices"][0]["message"]["content"] for _ in range(3)]
+    assert answers == ["one [n]", "two [n]", "two [n]"]

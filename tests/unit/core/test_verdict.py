@@ -1,0 +1,169 @@
+"""Verdict rules: leak origins, drops, what Codex needs from the stream, precedence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from codex_gateway_contracts.core.cassettes import Interaction, ReplyItem
+from codex_gateway_contracts.core.mocks import UpstreamCall
+from codex_gateway_contracts.core.sse import Event
+from codex_gateway_contracts.core.verdict import (
+    Exchange,
+    Finding,
+    Translations,
+    find_drops,
+    origin_of,
+    reply_problems,
+    verdict_of,
+)
+
+TRANSLATIONS = Translations({"reasoning_effort": ("reasoning.effort",), "messages": ("input",)})
+CODEX: dict[str, Any] = {
+    "model": "m",
+    "instructions": "You are Codex, a coding agent.",
+    "input": [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "say hi"}]},
+        {"type": "function_call", "name": "exec_command", "arguments": '{"cmd": "ls"}', "call_id": "c1"},
+        {"type": "function_call_output", "call_id": "c1", "output": "hello-from-tool"},
+    ],
+    "tools": [
+        {"type": "function", "name": "exec_command", "parameters": {}},
+        {"type": "custom", "name": "apply_patch"},
+        {"type": "web_search"},
+    ],
+    "reasoning": {"effort": "high"},
+    "client_metadata": {"x-codex-installation-id": "u"},
+    "stream": True,
+}
+FAITHFUL_CHAT: dict[str, Any] = {
+    "model": "m",
+    "messages": [
+        {"role": "system", "content": "You are Codex, a coding agent."},
+        {"role": "user", "content": "say hi"},
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "c1", "function": {"name": "exec_command", "arguments": '{"cmd":"ls"}'}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "hello-from-tool"},
+    ],
+    "tools": [
+        {"type": "function", "function": {"name": "exec_command"}},
+        {"type": "function", "function": {"name": "apply_patch"}},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "origin"),
+    [
+        (("client_metadata",), "client"),
+        (("reasoning_effort",), "translated"),
+        (("messages", 3, "tool_calls", 0, "index"), "translated"),
+        (("stream_options", "include_usage"), "gateway"),
+        (("x_injected",), "gateway"),
+    ],
+)
+def test_origin(path: tuple[str | int, ...], origin: str) -> None:
+    assert origin_of(path, CODEX, TRANSLATIONS) == origin
+
+
+def test_translated_needs_its_source_to_be_present() -> None:
+    without_reasoning = {k: v for k, v in CODEX.items() if k != "reasoning"}
+    assert origin_of(("reasoning_effort",), without_reasoning, TRANSLATIONS) == "gateway"
+
+
+def test_faithful_translation_drops_nothing() -> None:
+    assert find_drops(CODEX, [FAITHFUL_CHAT]) == []
+
+
+def paths(findings: list[Finding]) -> list[str]:
+    return [f.path for f in findings]
+
+
+def test_dropped_tools_are_named() -> None:
+    (finding,) = find_drops(CODEX, [{**FAITHFUL_CHAT, "tools": FAITHFUL_CHAT["tools"][:1]}])
+    assert finding.kind == "drop" and finding.path == "tools" and "apply_patch" in finding.message
+
+
+def test_dropped_user_message_tool_output_and_system_prompt() -> None:
+    messages = [{"role": "assistant", "tool_calls": FAITHFUL_CHAT["messages"][2]["tool_calls"]}]
+    found = find_drops(CODEX, [{**FAITHFUL_CHAT, "messages": messages}])
+    assert paths(found) == ["instructions", "input[0].content[0]", "input[2].output"]
+
+
+def test_namespaced_tool_names_count_as_delivered() -> None:
+    codex = {
+        "input": [],
+        "tools": [{"type": "namespace", "name": "ns", "tools": [{"type": "function", "name": "spawn"}]}],
+    }
+    assert find_drops(codex, [{"tools": [{"type": "function", "function": {"name": "ns__spawn"}}]}]) == []
+    assert paths(find_drops(codex, [{"tools": []}])) == ["tools"]
+
+
+def test_tool_call_arguments_may_be_reserialised() -> None:
+    anthropic_like = {**FAITHFUL_CHAT, "messages": [*FAITHFUL_CHAT["messages"][:2], {"input": {"cmd": "ls"}}]}
+    anthropic_like["messages"].append({"content": [{"type": "tool_result", "content": "hello-from-tool"}]})
+    assert find_drops(CODEX, [anthropic_like]) == []
+
+
+def sse(*payloads: dict[str, Any]) -> list[Event]:
+    return [Event(p["type"], json.dumps(p)) for p in payloads]
+
+
+ITEM = {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "hi [n]"}]}
+DONE = {"type": "response.output_item.done", "item": ITEM}
+COMPLETED = {
+    "type": "response.completed",
+    "response": {"id": "resp_1", "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}},
+}
+
+
+def exchange(events: list[Event], status: int = 200, content_type: str = "text/event-stream") -> Exchange:
+    call = UpstreamCall("p", "d", "r", "POST", "/chat/completions", "", {}, {}, status=200)
+    call.reply_items = (ReplyItem("text", text="hi [n]"),)
+    return Exchange(Interaction(0, {}, {}, ()), {}, status, content_type, events, calls=[call])
+
+
+def test_a_complete_stream_has_no_problem() -> None:
+    assert reply_problems(exchange(sse(DONE, COMPLETED))) == []
+
+
+@pytest.mark.parametrize(
+    ("events", "needle"),
+    [
+        (sse(DONE), "no response.completed"),
+        (sse(DONE, {"type": "response.completed", "response": {"usage": None}}), "no response.id"),
+        (
+            sse(
+                DONE,
+                {
+                    "type": "response.completed",
+                    "response": {"id": "r", "usage": {"input_tokens": 1, "output_tokens": 1}},
+                },
+            ),
+            "total_tokens",
+        ),
+        (sse({"type": "response.completed", "response": {"id": "r", "output": [ITEM]}}), "never reached Codex"),
+        (sse(DONE, {"type": "response.failed"}, COMPLETED), "response.failed"),
+    ],
+)
+def test_stream_problems_codex_would_hit(events: list[Event], needle: str) -> None:
+    problems = reply_problems(exchange(events))
+    assert any(needle in p for p in problems), problems
+
+
+def test_json_instead_of_sse_is_a_bad_reply() -> None:
+    assert "not SSE" in reply_problems(exchange([], content_type="application/json"))[0]
+
+
+def test_precedence() -> None:
+    def finding(kind: str) -> Finding:
+        return Finding(kind, "", "")
+
+    assert verdict_of([]) == "pass"
+    assert verdict_of([finding("bad_reply"), finding("leak"), finding("drop")]) == "leak"
+    assert verdict_of([finding("no_upstream_call"), finding("gateway_reject")]) == "gateway_reject"
+    assert verdict_of([finding("leak"), finding("error")]) == "error"
