@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from ..core.files import tail, user_cache_dir
+from ..core.files import captured, tail, user_cache_dir
 from ..errors import CodexError
 
 
@@ -32,7 +31,7 @@ def find_codex_binary(install_dir: Path) -> Path | None:
 
 def codex_version(binary: Path) -> str:
     """The version the binary reports (``codex-cli 0.169.0`` → ``0.169.0``)."""
-    out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=60, check=False)
+    out = captured([str(binary), "--version"], timeout=60)
     words = out.stdout.split()
     if out.returncode != 0 or not words:
         raise CodexError(f"{binary} --version failed ({out.returncode}): {tail(out.stderr, 25)}")
@@ -51,23 +50,8 @@ def ensure_codex(version: str, cache_root: Path | None = None) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
     print(f"installing @openai/codex@{version} into {target} ...", file=sys.stderr, flush=True)
     try:
-        result = subprocess.run(
-            [
-                "npm",
-                "install",
-                "--prefix",
-                str(staging),
-                "--no-save",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                f"@openai/codex@{version}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        npm = ["npm", "install", "--prefix", str(staging), "--no-save", "--no-audit", "--no-fund", "--loglevel=error"]
+        result = captured([*npm, f"@openai/codex@{version}"], timeout=900)
         if result.returncode != 0:
             raise CodexError(f"npm install @openai/codex@{version} failed:\n{tail(result.stderr, 25)}")
         shutil.rmtree(target, ignore_errors=True)

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import os
 import re
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,11 @@ def locked(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def captured(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a command to its end (or ``timeout``), its output captured as text; the caller reads the code."""
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def tail(text: str, lines: int) -> str:

@@ -192,11 +192,7 @@ class MockFleet:
 
     def _answer(self, provider: Provider | None, call: UpstreamCall, plan: Sequence[ReplyItem], nonce: str) -> Reply:
         if provider is None:
-            return self._error(
-                call,
-                404,
-                {"error": {"message": f"no mock deployment for {call.path}", "type": "invalid_request_error"}},
-            )
+            return self._not_found(call, f"no mock deployment for {call.path}")
         call.unknown_policy, call.unknown_verified = provider.unknown_policy, provider.unknown_verified
         if call.method == "GET" and call.path.rstrip("/").endswith("/models"):
             # Gateways list models at start-up (LiteLLM does for OpenAI deployments): answer like the API.
@@ -208,11 +204,7 @@ class MockFleet:
             return Reply(200, "application/json", json.dumps(listing).encode(), ())
         endpoint = provider.endpoint_for(call.path)
         if endpoint is None:
-            return self._error(
-                call,
-                404,
-                {"error": {"message": f"Invalid URL ({call.method} {call.path})", "type": "invalid_request_error"}},
-            )
+            return self._not_found(call, f"Invalid URL ({call.method} {call.path})")
         call.endpoint, call.wire = endpoint.name, endpoint.wire
         if not isinstance(call.body, dict):
             template = endpoint.invalid_value_error
@@ -245,6 +237,10 @@ class MockFleet:
         call.status, call.reply_items = reply.status, reply.items
         call.answer = f"{reply.content_type}, {len(reply.payload)} bytes"
         return reply
+
+    @classmethod
+    def _not_found(cls, call: UpstreamCall, message: str) -> Reply:
+        return cls._error(call, 404, {"error": {"message": message, "type": "invalid_request_error"}})
 
     @staticmethod
     def _error(call: UpstreamCall, status: int, envelope: Any) -> Reply:

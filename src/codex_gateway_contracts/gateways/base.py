@@ -25,6 +25,7 @@ import httpx
 
 from ..core.deployments import Deployment, GatewayPlan
 from ..core.files import log_tail
+from ..core.registry import Registry
 from ..core.runner import RouteAddress
 from ..errors import GatewayError
 
@@ -157,24 +158,21 @@ class Gateway(ABC):
             pass
 
 
-_REGISTRY: dict[str, type[Gateway]] = {}
+_REGISTRY: Registry[type[Gateway]] = Registry("gateway", GatewayError)
 G = TypeVar("G", bound=type[Gateway])
 
 
 def register(cls: G) -> G:
     """Class decorator: make ``cls`` the adapter called ``cls.name``."""
-    _REGISTRY[cls.name] = cls
+    _REGISTRY.add(cls.name, cls)
     return cls
 
 
 def get(name: str) -> type[Gateway]:
     """The adapter called ``name``; GatewayError names the known ones."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise GatewayError(f"unknown gateway {name!r}; known: {', '.join(names())}") from None
+    return _REGISTRY.get(name)
 
 
 def names() -> tuple[str, ...]:
     """Every registered adapter name."""
-    return tuple(_REGISTRY)
+    return _REGISTRY.names()

@@ -37,7 +37,7 @@ from packaging.version import InvalidVersion, Version
 from ..core.cassettes import Cassette, discover
 from ..core.catalogue import load_catalogue
 from ..core.deployments import load_deployments
-from ..core.files import locked, user_cache_dir, write_atomic
+from ..core.files import captured, locked, user_cache_dir, write_atomic
 from ..errors import BisectError, ContractsError, InstallError
 
 PACKAGE = "litellm"
@@ -185,13 +185,7 @@ def list_releases(cache: Path, python: str, refresh: bool = False) -> list[str]:
         fetched = datetime.fromisoformat(raw["fetched"])
         if datetime.now(timezone.utc) - fetched < VERSION_LIST_TTL:
             return list(raw["versions"])
-    done = subprocess.run(
-        [python, "-m", "pip", "index", "versions", PACKAGE, "--disable-pip-version-check"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = captured([python, "-m", "pip", "index", "versions", PACKAGE, "--disable-pip-version-check"], timeout=300)
     if done.returncode != 0:
         raise BisectError(f"pip index versions {PACKAGE} failed: {pip_reason(done.stdout + done.stderr)}")
     versions = parse_pip_index(done.stdout)
@@ -444,7 +438,7 @@ def install(
             pip += ["-c", str(constraints)]
         for command in ([python, "-m", "venv", str(venv)], [*pip, f"{PACKAGE}[proxy]=={version}"]):
             try:
-                done = subprocess.run(command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False)
+                done = captured(command, timeout=INSTALL_TIMEOUT)
             except subprocess.TimeoutExpired:
                 done = subprocess.CompletedProcess(command, 1, "", f"ERROR: timed out after {INSTALL_TIMEOUT} s")
             if done.returncode != 0:

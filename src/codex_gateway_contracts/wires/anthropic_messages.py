@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ToolSpec, Wire, arguments, hello, json_reply, listed, named, register, split
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, hello, json_reply, listed, named, register, split
 
 
 def message(items: Sequence[ReplyItem], model: str, call_prefix: str) -> dict[str, Any]:
@@ -87,17 +87,9 @@ class AnthropicMessages(Wire):
         """``x-api-key`` and the API version."""
         return {"x-api-key": key, "anthropic-version": "2023-06-01"}
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """The message, or its event stream."""
+        model, stream, call_prefix = ask.model, ask.stream, ask.call_prefix
         whole = message(items, model, call_prefix)
         if not stream:
             return json_reply(whole, items)

@@ -18,9 +18,26 @@ from typing import Any, ClassVar, TypeVar
 
 from ..core.cassettes import ReplyItem
 from ..core.loopback import Response
+from ..core.registry import Registry
 
 #: One function a request offers a model: its name and its parameter schema.
 ToolSpec = tuple[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReplyOptions:
+    """How to render one reply: the endpoint's quirks and what the request asked for."""
+
+    #: The endpoint's ``reply:`` quirks from provider.yaml.
+    quirks: Mapping[str, Any]
+    #: The request's model, echoed where the wire echoes it.
+    model: str
+    #: Stream or not (already decided: the body's flag, unless a quirk forces it).
+    stream: bool
+    #: The request asked for a usage chunk (``stream_options.include_usage``).
+    include_usage: bool
+    #: Makes tool-call ids unique per case.
+    call_prefix: str
 
 
 @dataclass(frozen=True)
@@ -58,21 +75,10 @@ class Wire(ABC):
         forced = quirks.get("stream")
         if forced in {"always", "never"}:
             stream = forced == "always"
-        return self.render(
-            quirks, items, model=model, stream=stream, include_usage=include_usage, call_prefix=call_prefix
-        )
+        return self.render(items, ReplyOptions(quirks, model, stream, include_usage, call_prefix))
 
     @abstractmethod
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """Render the reply plan in this wire's format (``stream`` already decided)."""
 
     @abstractmethod
@@ -95,32 +101,29 @@ class Wire(ABC):
         return endpoints, schema
 
 
-_REGISTRY: dict[str, Wire] = {}
+_REGISTRY: Registry[Wire] = Registry("wire format")
 W = TypeVar("W", bound=type[Wire])
 
 
 def register(cls: W) -> W:
     """Class decorator: make ``cls`` the wire of its ``key`` (a later registration of the key replaces it)."""
-    _REGISTRY[cls.key] = cls()
+    _REGISTRY.add(cls.key, cls())
     return cls
 
 
 def unregister(key: str) -> None:
     """Forget the wire registered as ``key`` (for self-tests that register a toy wire)."""
-    _REGISTRY.pop(key, None)
+    _REGISTRY.remove(key)
 
 
 def get(key: str) -> Wire:
     """The wire registered as ``key``; KeyError names the known ones."""
-    try:
-        return _REGISTRY[key]
-    except KeyError:
-        raise KeyError(f"unknown wire format {key!r}; one of {', '.join(keys())}") from None
+    return _REGISTRY.get(key)
 
 
 def keys() -> tuple[str, ...]:
     """Every registered wire key, in registration order."""
-    return tuple(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def offered_tools(body: Mapping[str, Any]) -> Iterator[ToolSpec]:
@@ -129,7 +132,7 @@ def offered_tools(body: Mapping[str, Any]) -> Iterator[ToolSpec]:
     The mocks and the drop check do not trust a body to be in its endpoint's shape: a tool in any
     known shape counts as offered (a wrong shape is the schema's finding, not a dropped tool).
     """
-    for wire in _REGISTRY.values():
+    for wire in _REGISTRY.items():
         yield from wire.tools(body)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from . import anthropic_messages
-from .base import Reply, ToolSpec, Wire, arguments, hello, json_reply, listed, named, register, split
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, hello, json_reply, listed, named, register, split
 from .eventstream import CONTENT_TYPE, json_events
 
 
@@ -39,17 +39,9 @@ class BedrockConverse(Wire):
             inner = schema.get("json")
             yield name, inner if isinstance(inner, dict) else schema
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """The output message, or its event stream (padded when quirked)."""
+        quirks, stream, call_prefix = ask.quirks, ask.stream, ask.call_prefix
         blocks: list[dict[str, Any]] = []
         for n, item in enumerate(items):
             if item.kind == "reasoning":
@@ -106,17 +98,9 @@ class BedrockInvoke(anthropic_messages.AnthropicMessages):
         """A Bedrock API key, used as a bearer token."""
         return Wire.auth_headers(self, key)
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """Anthropic's message, or its events as event-stream chunks (with invocation metrics if quirked)."""
+        quirks, model, stream, call_prefix = ask.quirks, ask.model, ask.stream, ask.call_prefix
         message = anthropic_messages.message(items, model, call_prefix)
         if not stream:
             return json_reply(message, items)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ToolSpec, Wire, arguments, json_reply, listed, named, register, split
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, json_reply, listed, named, register, split
 
 
 @register
@@ -33,17 +33,9 @@ class GeminiGenerate(Wire):
         """``x-goog-api-key``."""
         return {"x-goog-api-key": key}
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """A response of parts (thoughts flagged, function calls with a thought signature if quirked)."""
+        quirks, model, stream, call_prefix = ask.quirks, ask.model, ask.stream, ask.call_prefix
         parts: list[dict[str, Any]] = []
         for n, item in enumerate(items):
             if item.kind == "reasoning":

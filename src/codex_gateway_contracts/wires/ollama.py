@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..core.cassettes import ReplyItem
-from .base import Reply, ToolSpec, Wire, arguments, hello, json_reply, register, split
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, hello, json_reply, register, split
 from .openai_chat import function_tools
 
 
@@ -31,17 +31,9 @@ class Ollama(Wire):
             message["tool_calls"] = tool_calls
         return {"message": message}
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """One final object, or thinking and text pieces, the tool calls, then the final line."""
+        model, stream = ask.model, ask.stream
         text = "".join(i.text for i in items if i.kind == "text")
         thinking = "".join(i.text for i in items if i.kind == "reasoning")
         # Ollama tool calls carry arguments as a JSON object and no id.

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ToolSpec, Wire, hello, json_reply, keepalive, listed, named, register, split
+from .base import Reply, ReplyOptions, ToolSpec, Wire, hello, json_reply, keepalive, listed, named, register, split
 
 USAGE = {"prompt_tokens": 21, "completion_tokens": 7, "total_tokens": 28}
 
@@ -40,17 +40,15 @@ class OpenAIChat(Wire):
         """``tools[].function``."""
         return function_tools(body)
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """A chat completion, or its chunks; usage, ids, reasoning and keep-alives as the provider's quirks say."""
+        quirks, model, stream, include_usage, call_prefix = (
+            ask.quirks,
+            ask.model,
+            ask.stream,
+            ask.include_usage,
+            ask.call_prefix,
+        )
         reasoning_field = quirks.get("reasoning_field")
         text = "".join(i.text for i in items if i.kind == "text")
         reasoning = "".join(i.text for i in items if i.kind == "reasoning") if reasoning_field else ""

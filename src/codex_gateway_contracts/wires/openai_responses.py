@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ToolSpec, Wire, json_reply, keepalive, listed, named, register, split
+from .base import Reply, ReplyOptions, ToolSpec, Wire, json_reply, keepalive, listed, named, register, split
 
 
 @dataclass(frozen=True)
@@ -129,10 +129,15 @@ class ResponsesStream:
         return encode(self.events)
 
 
+def completed(kind: str, item_id: str, **fields: Any) -> dict[str, Any]:
+    """A completed output item: ``type``, ``id``, ``status`` first, then ``fields`` in the order given."""
+    return {"type": kind, "id": item_id, "status": "completed", **fields}
+
+
 def message_item(item_id: str, text: str) -> dict[str, Any]:
     """A completed assistant message with one ``output_text`` part."""
     part = {"type": "output_text", "text": text, "annotations": []}
-    return {"type": "message", "id": item_id, "status": "completed", "role": "assistant", "content": [part]}
+    return completed("message", item_id, role="assistant", content=[part])
 
 
 def _items(items: Sequence[ReplyItem], call_prefix: str) -> list[dict[str, Any]]:
@@ -144,27 +149,11 @@ def _items(items: Sequence[ReplyItem], call_prefix: str) -> list[dict[str, Any]]
             summary = [{"type": "summary_text", "text": item.text}]
             output.append({"type": "reasoning", "id": f"rs_{call_prefix}_{n}", "summary": summary})
         elif item.kind == "function_call":
-            output.append(
-                {
-                    "type": "function_call",
-                    "id": f"fc_{call_prefix}_{n}",
-                    "status": "completed",
-                    "call_id": f"{call_prefix}_{n}",
-                    "name": item.name,
-                    "arguments": item.arguments,
-                }
-            )
+            call = {"call_id": f"{call_prefix}_{n}", "name": item.name, "arguments": item.arguments}
+            output.append(completed("function_call", f"fc_{call_prefix}_{n}", **call))
         else:
-            output.append(
-                {
-                    "type": "custom_tool_call",
-                    "id": f"ctc_{call_prefix}_{n}",
-                    "status": "completed",
-                    "call_id": f"{call_prefix}_{n}",
-                    "name": item.name,
-                    "input": item.text,
-                }
-            )
+            call = {"call_id": f"{call_prefix}_{n}", "name": item.name, "input": item.text}
+            output.append(completed("custom_tool_call", f"ctc_{call_prefix}_{n}", **call))
     return output
 
 
@@ -191,17 +180,9 @@ class OpenAIResponses(Wire):
         """Flat ``tools[]`` with ``parameters``; a namespace's functions nested under its ``tools``."""
         return _responses_tools(listed(body))
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """A response object, or its lean event stream (after the provider's keep-alive comment, if any)."""
+        quirks, model, stream, call_prefix = ask.quirks, ask.model, ask.stream, ask.call_prefix
         output = _items(items, call_prefix)
         usage = {
             "input_tokens": 21,

@@ -13,7 +13,7 @@ from typing import Any
 
 from codex_gateway_contracts.core.cassettes import ReplyItem
 from codex_gateway_contracts.wires import Reply, ToolSpec, Wire
-from codex_gateway_contracts.wires.base import arguments, json_reply, listed, named, split
+from codex_gateway_contracts.wires.base import ReplyOptions, arguments, json_reply, listed, named, split
 
 ENDPOINTS = """\
   say:
@@ -68,21 +68,12 @@ class ToyLines(Wire):
     def templates(self) -> tuple[str, str]:
         return ENDPOINTS, json.dumps(SCHEMA, indent=2)
 
-    def render(
-        self,
-        quirks: Mapping[str, Any],
-        items: Sequence[ReplyItem],
-        *,
-        model: str,
-        stream: bool,
-        include_usage: bool,
-        call_prefix: str,
-    ) -> Reply:
+    def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         said = "".join(i.text for i in items if i.kind == "text")
         did = [
             {"ability": i.name, "with": arguments(i)} for i in items if i.kind in {"function_call", "custom_tool_call"}
         ]
-        if not stream:
+        if not ask.stream:
             return json_reply({"said": said, "did": did}, items)
         lines = [{"piece": piece} for piece in split(said)] + [{"did": did, "done": True}]
         payload = "".join(json.dumps(line) + "\n" for line in lines).encode()

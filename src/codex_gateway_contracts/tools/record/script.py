@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.loopback import LoopbackServer, Request, Response
-from ...wires.openai_responses import OPENAI, ResponsesStream, message_item
+from ...wires.openai_responses import OPENAI, ResponsesStream, completed, message_item
 from .scenarios import ReplySpec
 
 _CREATED_AT = 1_700_000_000
@@ -73,25 +73,11 @@ class ReplyScript:
 
     def _function_call(self, arguments: str) -> dict[str, Any]:
         item_id, call_id = self._id("fc"), self._id("call")
-        return {
-            "type": "function_call",
-            "id": item_id,
-            "status": "completed",
-            "name": "exec_command",
-            "arguments": arguments,
-            "call_id": call_id,
-        }
+        return completed("function_call", item_id, name="exec_command", arguments=arguments, call_id=call_id)
 
     def _custom_tool_call(self, patch: str) -> dict[str, Any]:
         item_id, call_id = self._id("ctc"), self._id("call")
-        return {
-            "type": "custom_tool_call",
-            "id": item_id,
-            "status": "completed",
-            "call_id": call_id,
-            "name": "apply_patch",
-            "input": patch,
-        }
+        return completed("custom_tool_call", item_id, call_id=call_id, name="apply_patch", input=patch)
 
 
 def response_item_types(sse_text: str) -> list[str]:
@@ -106,13 +92,9 @@ def response_item_types(sse_text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Exchange:
+class Exchange(Request):
     """One raw request Codex sent, and the stream it was answered with."""
 
-    method: str
-    path: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
     response: str
 
 
