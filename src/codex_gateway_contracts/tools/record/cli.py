@@ -52,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         "--cache-dir",
         type=Path,
         default=None,
-        help="where Codex is npm-installed (default: $CODEX_CONTRACTS_CACHE or ~/.cache/codex-gateway-contracts/codex)",
+        help="where Codex is npm-installed (default: $CODEX_CONTRACTS_CACHE, else $XDG_CACHE_HOME or ~/.cache, "
+        "then codex-gateway-contracts/codex)",
     )
     parser.add_argument("--codex-bin", type=Path, default=None, help="use this Codex binary instead of npm")
     parser.add_argument(
