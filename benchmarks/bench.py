@@ -24,10 +24,11 @@ from pathlib import Path
 
 import httpx
 
-from codex_gateway_contracts.cassettes import discover
-from codex_gateway_contracts.catalogue import load_catalogue
-from codex_gateway_contracts.gateway import LiteLLMProxy, find_litellm, hermetic_config, load_deployments
-from codex_gateway_contracts.mocks import MockFleet
+from codex_gateway_contracts.core.cassettes import discover
+from codex_gateway_contracts.core.catalogue import load_catalogue
+from codex_gateway_contracts.core.deployments import load_deployments
+from codex_gateway_contracts.core.mocks import MockFleet
+from codex_gateway_contracts.gateways.litellm import LiteLLMGateway, find_litellm
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,7 +68,8 @@ def run_loop(binary: str) -> tuple[float, float, int]:
     fleet = MockFleet(catalogue)
     bases = {d.slug: fleet.register(d.slug, d.provider, d.route) for d in plan.deployments if d.provider}
     with tempfile.TemporaryDirectory() as workdir:
-        proxy = LiteLLMProxy(binary, hermetic_config(plan, lambda d: bases[d.slug]), Path(workdir))
+        proxy = LiteLLMGateway(binary, Path(workdir))
+        proxy.configure(plan, lambda d: bases[d.slug])
         proxy.start()
         try:
             loop_started = time.perf_counter()
@@ -79,7 +81,7 @@ def run_loop(binary: str) -> tuple[float, float, int]:
                             body = json.dumps({**interaction.body, "model": route}).encode()
                             headers = {
                                 **interaction.replay_headers(),
-                                "authorization": f"Bearer {proxy.master_key}",
+                                "authorization": f"Bearer {proxy.api_key}",
                                 "content-type": "application/json",
                             }
                             client.post(f"{proxy.base_url}/v1/responses", content=body, headers=headers).read()

@@ -119,8 +119,8 @@ class Contracts:
 
     @contextlib.contextmanager
     def route_lease(self, route: str) -> Iterator[RouteMocks]:
-        """Wait for the route's contract cases, then lend its mocks; no case of the route runs meanwhile."""
-        for case in self._prepared.cases:
+        """Wait for the route's selected contract cases, then lend its mocks; no case of the route runs meanwhile."""
+        for case in self._session.selected:
             if case.route == route and case.skipped is None:
                 with contextlib.suppress(Exception):  # its own test reports it
                     self._runner.result(case)

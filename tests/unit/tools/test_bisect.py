@@ -352,7 +352,7 @@ def test_constraints_get_their_own_virtualenv(tmp_path: Path) -> None:
 
 def test_log_reason_names_the_gateway_start_failure() -> None:
     log = (
-        "E   codex_gateway_contracts.gateway.GatewayError: LiteLLM exited with code 1 before it was ready.\n"
+        "E   codex_gateway_contracts.errors.GatewayError: LiteLLM exited with code 1 before it was ready.\n"
         "E                   ImportError: cannot import name 'get_flat_dependant' from 'fastapi.dependencies.utils'\n"
         "E                   ModuleNotFoundError: No module named 'proxy_server'\n"
     )
