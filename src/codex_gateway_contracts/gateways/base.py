@@ -168,6 +168,11 @@ def register(cls: G) -> G:
     return cls
 
 
+def unregister(name: str) -> None:
+    """Forget the adapter called ``name`` (for self-tests that register a stand-in)."""
+    _REGISTRY.remove(name)
+
+
 def get(name: str) -> type[Gateway]:
     """The adapter called ``name``; GatewayError names the known ones."""
     return _REGISTRY.get(name)
