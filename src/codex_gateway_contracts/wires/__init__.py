@@ -5,7 +5,8 @@ Another module registers its own with ``@register`` on a :class:`Wire` subclass.
 """
 
 # isort: off
-from . import openai_chat, openai_responses, anthropic_messages, gemini_generate, bedrock, ollama  # noqa: F401
+from . import openai_chat, openai_responses, anthropic_messages, gemini_generate  # noqa: F401
+from . import bedrock_converse, bedrock_invoke, ollama_chat, ollama_generate  # noqa: F401
 
 # isort: on
 from .base import Reply, ToolSpec, Wire, get, keys, offered_tools, register, unregister

@@ -1,4 +1,4 @@
-"""Ollama's native ``/api/chat`` and ``/api/generate``: JSON, or NDJSON lines when streaming."""
+"""Ollama's native ``/api/chat`` (and the reply renderer it shares with ``/api/generate``): JSON, or NDJSON."""
 
 from __future__ import annotations
 
@@ -79,16 +79,3 @@ class OllamaChat(Ollama):
     def tools(self, body: Mapping[str, Any]) -> Iterator[ToolSpec]:
         """``tools[].function``."""
         return function_tools(body)
-
-
-@register
-class OllamaGenerate(Ollama):
-    """``/api/generate``: a prompt in, a ``response`` out (and a ``context`` on the last line)."""
-
-    key = "ollama-generate"
-    canonical_paths = ("/api/generate",)
-    generate = True
-
-    def minimal_request(self, model: str, stream: bool = False) -> dict[str, Any]:
-        """Model and a prompt."""
-        return {"model": model, "prompt": "Say hello.", "stream": stream}
