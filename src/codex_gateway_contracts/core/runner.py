@@ -73,7 +73,7 @@ class Case:
 
 
 class CaseRunner:
-    """Sends cases to a gateway's ``/v1/responses`` and judges them; one worker per route."""
+    """Sends cases to a gateway (each request to the path Codex used) and judges them; one worker per route."""
 
     def __init__(
         self,
@@ -144,7 +144,11 @@ class CaseRunner:
                     future.set_exception(exc)
 
     def run(self, case: Case) -> CaseResult:
-        """Replay every request of the cassette in order and judge the whole case."""
+        """Replay every request of the cassette in order and judge the whole case.
+
+        Each request goes where Codex sent it: a turn to ``/v1/responses`` (streamed), Codex 0.130.0's
+        remote compaction to ``/v1/responses/compact`` (JSON in and out).
+        """
         exchanges: list[Exchange] = []
         findings: list[Finding] = []
         address = self.target.address(case.route)
@@ -179,7 +183,7 @@ class CaseRunner:
             "content-type": "application/json",
         }
         payload = json.dumps(exchange.sent_body, ensure_ascii=False).encode("utf-8")
-        url = f"{address.base_url.rstrip('/')}/v1/responses"
+        url = f"{address.base_url.rstrip('/')}{exchange.interaction.path}"
         try:
             with self._client.stream("POST", url, content=payload, headers=headers) as r:
                 exchange.status = r.status_code
@@ -188,6 +192,8 @@ class CaseRunner:
                     exchange.events = list(iter_sse(r.iter_lines()))
                 else:
                     exchange.error_body = r.read().decode("utf-8", "replace")
+                    if r.status_code == 200 and "json" in exchange.content_type:
+                        exchange.document = _json_or_none(exchange.error_body)
         except httpx.TimeoutException:
             exchange.transport_error = (
                 f"the gateway did not finish answering within {self.request_timeout:.0f} s (hung upstream or gateway?)"
@@ -196,3 +202,10 @@ class CaseRunner:
             dead = not self.target.alive()
             cause = "the gateway process died" if dead else "the connection to the gateway failed"
             exchange.transport_error = f"{cause}: {type(exc).__name__}: {exc}"
+
+
+def _json_or_none(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
