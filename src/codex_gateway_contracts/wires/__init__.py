@@ -5,7 +5,8 @@ Another module registers its own with ``@register`` on a :class:`Wire` subclass.
 """
 
 # isort: off
-from . import openai_chat, openai_responses, anthropic_messages, gemini_generate  # noqa: F401
+from . import openai_chat, openai_responses, openai_responses_compact, anthropic_messages  # noqa: F401
+from . import gemini_generate  # noqa: F401
 from . import bedrock_converse, bedrock_invoke, ollama_chat, ollama_generate  # noqa: F401
 
 # isort: on

@@ -8,10 +8,23 @@ from typing import Any, ClassVar
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, hello, json_reply, listed, named, register, split
+from .base import (
+    OUTPUT_TOKENS,
+    Reply,
+    ReplyOptions,
+    ToolSpec,
+    Wire,
+    arguments,
+    hello,
+    json_reply,
+    listed,
+    named,
+    register,
+    split,
+)
 
 
-def message(items: Sequence[ReplyItem], model: str, call_prefix: str) -> dict[str, Any]:
+def message(items: Sequence[ReplyItem], model: str, call_prefix: str, input_tokens: int) -> dict[str, Any]:
     """The whole message: text, thinking (signed) and tool_use blocks."""
     blocks: list[dict[str, Any]] = []
     for n, item in enumerate(items):
@@ -32,14 +45,15 @@ def message(items: Sequence[ReplyItem], model: str, call_prefix: str) -> dict[st
         "content": blocks,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": 21, "output_tokens": 7},
+        "usage": {"input_tokens": input_tokens, "output_tokens": OUTPUT_TOKENS},
     }
 
 
 def events(message: Mapping[str, Any]) -> list[tuple[str | None, Any]]:
     """The message as Anthropic streams it: start, ping, each block with its deltas, delta, stop."""
     blocks: list[dict[str, Any]] = message["content"]
-    start_message = {**message, "content": [], "stop_reason": None, "usage": {"input_tokens": 21, "output_tokens": 1}}
+    start_usage = {"input_tokens": message["usage"]["input_tokens"], "output_tokens": 1}
+    start_message = {**message, "content": [], "stop_reason": None, "usage": start_usage}
     out: list[tuple[str | None, Any]] = [
         ("message_start", {"type": "message_start", "message": start_message}),
         ("ping", {"type": "ping"}),
@@ -63,7 +77,7 @@ def events(message: Mapping[str, Any]) -> list[tuple[str | None, Any]]:
         out.extend(("content_block_delta", {"type": "content_block_delta", "index": n, "delta": d}) for d in deltas)
         out.append(("content_block_stop", {"type": "content_block_stop", "index": n}))
     stop = {"stop_reason": message["stop_reason"], "stop_sequence": None}
-    out.append(("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": 7}}))
+    out.append(("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": OUTPUT_TOKENS}}))
     out.append(("message_stop", {"type": "message_stop"}))
     return out
 
@@ -90,7 +104,7 @@ class AnthropicMessages(Wire):
     def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """The message, or its event stream."""
         model, stream, call_prefix = ask.model, ask.stream, ask.call_prefix
-        whole = message(items, model, call_prefix)
+        whole = message(items, model, call_prefix, ask.input_tokens)
         if not stream:
             return json_reply(whole, items)
         return Reply(200, "text/event-stream", encode(events(whole)), tuple(items))

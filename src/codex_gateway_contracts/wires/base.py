@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, ClassVar, TypeVar
 
@@ -22,6 +22,10 @@ from ..core.registry import Registry
 
 #: One function a request offers a model: its name and its parameter schema.
 ToolSpec = tuple[str, Mapping[str, Any]]
+#: Prompt and completion tokens every reply reports unless the case asks for more (a compaction e2e run
+#: reports a large prompt so that Codex's ``model_auto_compact_token_limit`` is crossed).
+INPUT_TOKENS = 21
+OUTPUT_TOKENS = 7
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,15 @@ class ReplyOptions:
     include_usage: bool
     #: Makes tool-call ids unique per case.
     call_prefix: str
+    #: The prompt tokens the reply reports (its usage says ``input_tokens + OUTPUT_TOKENS`` in total).
+    input_tokens: int = INPUT_TOKENS
+    #: The request being answered (the compact endpoint echoes its user messages).
+    request: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.input_tokens + OUTPUT_TOKENS
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class Wire(ABC):
         stream: bool,
         include_usage: bool,
         call_prefix: str,
+        input_tokens: int = INPUT_TOKENS,
+        request: Mapping[str, Any] | None = None,
     ) -> Reply:
         """The success reply for ``items``; ``call_prefix`` makes tool-call ids unique per case.
 
@@ -75,7 +90,8 @@ class Wire(ABC):
         forced = quirks.get("stream")
         if forced in {"always", "never"}:
             stream = forced == "always"
-        return self.render(items, ReplyOptions(quirks, model, stream, include_usage, call_prefix))
+        ask = ReplyOptions(quirks, model, stream, include_usage, call_prefix, input_tokens, request or {})
+        return self.render(items, ask)
 
     @abstractmethod
     def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:

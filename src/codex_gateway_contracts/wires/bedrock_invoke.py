@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from . import anthropic_messages
-from .base import Reply, ReplyOptions, Wire, hello, json_reply, register
+from .base import OUTPUT_TOKENS, Reply, ReplyOptions, Wire, hello, json_reply, register
 from .eventstream import CONTENT_TYPE, json_events
 
 
@@ -31,7 +31,7 @@ class BedrockInvoke(anthropic_messages.AnthropicMessages):
     def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """Anthropic's message, or its events as event-stream chunks (with invocation metrics if quirked)."""
         quirks, model, stream, call_prefix = ask.quirks, ask.model, ask.stream, ask.call_prefix
-        message = anthropic_messages.message(items, model, call_prefix)
+        message = anthropic_messages.message(items, model, call_prefix, ask.input_tokens)
         if not stream:
             return json_reply(message, items)
         chunks: list[tuple[str, Mapping[str, Any]]] = []
@@ -39,8 +39,8 @@ class BedrockInvoke(anthropic_messages.AnthropicMessages):
             event = dict(anthropic_event)
             if event.get("type") == "message_stop" and quirks.get("invocation_metrics"):
                 metrics = {
-                    "inputTokenCount": 21,
-                    "outputTokenCount": 7,
+                    "inputTokenCount": ask.input_tokens,
+                    "outputTokenCount": OUTPUT_TOKENS,
                     "invocationLatency": 120,
                     "firstByteLatency": 40,
                 }

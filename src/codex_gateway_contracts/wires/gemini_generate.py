@@ -8,7 +8,19 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, json_reply, listed, named, register, split
+from .base import (
+    OUTPUT_TOKENS,
+    Reply,
+    ReplyOptions,
+    ToolSpec,
+    Wire,
+    arguments,
+    json_reply,
+    listed,
+    named,
+    register,
+    split,
+)
 
 
 @register
@@ -47,7 +59,11 @@ class GeminiGenerate(Wire):
                 if quirks.get("thought_signature"):
                     call["thoughtSignature"] = base64.b64encode(f"{call_prefix}_{n}".encode()).decode()
                 parts.append(call)
-        usage = {"promptTokenCount": 21, "candidatesTokenCount": 7, "totalTokenCount": 28}
+        usage = {
+            "promptTokenCount": ask.input_tokens,
+            "candidatesTokenCount": OUTPUT_TOKENS,
+            "totalTokenCount": ask.total_tokens,
+        }
 
         def response(chunk_parts: list[dict[str, Any]], last: bool) -> dict[str, Any]:
             candidate: dict[str, Any] = {"content": {"role": "model", "parts": chunk_parts}, "index": 0}

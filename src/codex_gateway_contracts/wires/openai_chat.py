@@ -8,9 +8,20 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ReplyOptions, ToolSpec, Wire, hello, json_reply, keepalive, listed, named, register, split
-
-USAGE = {"prompt_tokens": 21, "completion_tokens": 7, "total_tokens": 28}
+from .base import (
+    OUTPUT_TOKENS,
+    Reply,
+    ReplyOptions,
+    ToolSpec,
+    Wire,
+    hello,
+    json_reply,
+    keepalive,
+    listed,
+    named,
+    register,
+    split,
+)
 
 
 def function_tools(body: Mapping[str, Any]) -> Iterator[ToolSpec]:
@@ -49,6 +60,11 @@ class OpenAIChat(Wire):
             ask.include_usage,
             ask.call_prefix,
         )
+        usage = {
+            "prompt_tokens": ask.input_tokens,
+            "completion_tokens": OUTPUT_TOKENS,
+            "total_tokens": ask.total_tokens,
+        }
         reasoning_field = quirks.get("reasoning_field")
         text = "".join(i.text for i in items if i.kind == "text")
         reasoning = "".join(i.text for i in items if i.kind == "reasoning") if reasoning_field else ""
@@ -78,7 +94,7 @@ class OpenAIChat(Wire):
             body = {
                 **base,
                 "object": "chat.completion",
-                "usage": USAGE,
+                "usage": usage,
                 "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             }
             return json_reply(body, items)
@@ -124,11 +140,11 @@ class OpenAIChat(Wire):
                 events.append(chunk({"tool_calls": [{"index": n, "function": {"arguments": part}}]}))
         if usage_mode == "with_finish":
             # Usage rides on the finishing choice chunk instead of a separate choices-[] chunk.
-            events.append((None, {**chunk({}, finish)[1], "usage": USAGE}))
+            events.append((None, {**chunk({}, finish)[1], "usage": usage}))
         else:
             events.append(chunk({}, finish))
         if send_usage:
-            events.append((None, {**base, "object": "chat.completion.chunk", "choices": [], "usage": USAGE}))
+            events.append((None, {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}))
         events.append((None, "[DONE]"))
         payload = encode(events)
         if quirks.get("keepalive_comments"):

@@ -8,14 +8,28 @@ cassettes keep the recorder's fuller sequence byte for byte while the mocks have
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import Reply, ReplyOptions, ToolSpec, Wire, json_reply, keepalive, listed, named, register, split
+from .base import (
+    OUTPUT_TOKENS,
+    Reply,
+    ReplyOptions,
+    ToolSpec,
+    Wire,
+    json_reply,
+    keepalive,
+    listed,
+    named,
+    register,
+    split,
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,8 @@ class ResponsesStream:
         """Stream one finished output item: added, its partial events, done."""
         style, kind, item_id = self.style, item.get("type"), item.get("id")
         added = _emptied(item) if style.empty_added else {**item, "status": "in_progress"}
+        if kind == "compaction":
+            added = dict(item)  # no status and no partial events: announced as it is done
         self.emit("response.output_item.added", output_index=index, item=added)
         if kind == "message":
             part = item["content"][0]
@@ -140,21 +156,52 @@ def message_item(item_id: str, text: str) -> dict[str, Any]:
     return completed("message", item_id, role="assistant", content=[part])
 
 
-def _items(items: Sequence[ReplyItem], call_prefix: str) -> list[dict[str, Any]]:
+def compaction_item(item_id: str) -> dict[str, Any]:
+    """A compaction output item: ``type``, ``id``, ``encrypted_content``.
+
+    openai-python ``response_compaction_item.py``. The content is opaque to Codex, which only sends it
+    back in the next request, so stable bytes that name the item do.
+    """
+    opaque = base64.urlsafe_b64encode(f"codex-gateway-contracts compaction {item_id}".encode()).decode()
+    return {"type": "compaction", "id": item_id, "encrypted_content": f"gAAAAB{opaque}"}
+
+
+def output_items(items: Sequence[ReplyItem], call_prefix: str) -> list[dict[str, Any]]:
+    """The Responses output items of a reply plan; ids and call ids are unique per case and position."""
     output: list[dict[str, Any]] = []
     for n, item in enumerate(items):
+        at = f"{call_prefix}_{n}"
         if item.kind == "text":
-            output.append(message_item(f"msg_{call_prefix}_{n}", item.text))
+            output.append(message_item(f"msg_{at}", item.text))
         elif item.kind == "reasoning":
             summary = [{"type": "summary_text", "text": item.text}]
-            output.append({"type": "reasoning", "id": f"rs_{call_prefix}_{n}", "summary": summary})
+            output.append({"type": "reasoning", "id": f"rs_{at}", "summary": summary})
         elif item.kind == "function_call":
-            call = {"call_id": f"{call_prefix}_{n}", "name": item.name, "arguments": item.arguments}
-            output.append(completed("function_call", f"fc_{call_prefix}_{n}", **call))
-        else:
-            call = {"call_id": f"{call_prefix}_{n}", "name": item.name, "input": item.text}
-            output.append(completed("custom_tool_call", f"ctc_{call_prefix}_{n}", **call))
+            named_call: dict[str, Any] = {"call_id": at, "name": item.name}
+            if item.namespace:
+                named_call["namespace"] = item.namespace  # openai-python response_function_tool_call.py
+            output.append(completed("function_call", f"fc_{at}", **named_call, arguments=item.arguments))
+        elif item.kind == "custom_tool_call":
+            call = {"call_id": at, "name": item.name, "input": item.text}
+            output.append(completed("custom_tool_call", f"ctc_{at}", **call))
+        elif item.kind == "compaction":
+            output.append(compaction_item(f"cmp_{at}"))
+        elif item.kind == "tool_search_call":
+            # openai-python response_tool_search_call.py; Codex runs the search itself ("execution": "client").
+            search = {"call_id": at, "execution": "client", "arguments": json.loads(item.arguments or "{}")}
+            output.append(completed("tool_search_call", f"tsc_{at}", **search))
     return output
+
+
+def usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
+    """A Responses ``usage`` object (openai-python ``response_usage.py``)."""
+    return {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": input_tokens + output_tokens,
+    }
 
 
 def _responses_tools(tools: list[Any]) -> Iterator[ToolSpec]:
@@ -162,6 +209,30 @@ def _responses_tools(tools: list[Any]) -> Iterator[ToolSpec]:
         yield from named([tool], "parameters")
         if isinstance(tool, dict):
             yield from _responses_tools(listed(tool))  # a namespace holds its functions under ``tools``
+
+
+def loaded_tools(body: Mapping[str, Any]) -> list[Any]:
+    """The request's tools plus those a tool search loaded (``tool_search_output.tools`` in its input).
+
+    Codex 0.169+ defer MCP tools for models that search for tools: they reach the model through a
+    ``tool_search_output`` item (openai-python ``response_tool_search_output_item.py``), not ``tools``.
+    """
+    loaded = [
+        tool
+        for item in listed(body, "input")
+        if isinstance(item, dict) and item.get("type") == "tool_search_output"
+        for tool in listed(item)
+    ]
+    return listed(body) + loaded
+
+
+def namespaces(body: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """Each namespace tool a Responses request offers (openai-python ``namespace_tool.py``) with its functions."""
+    return [
+        (str(tool["name"]), [name for name, _ in named(listed(tool), "parameters")])
+        for tool in loaded_tools(body)
+        if isinstance(tool, dict) and tool.get("type") == "namespace" and isinstance(tool.get("name"), str)
+    ]
 
 
 @register
@@ -177,20 +248,16 @@ class OpenAIResponses(Wire):
         return {"model": model, "input": "Say hello.", "max_output_tokens": 16, "stream": stream}
 
     def tools(self, body: Mapping[str, Any]) -> Iterator[ToolSpec]:
-        """Flat ``tools[]`` with ``parameters``; a namespace's functions nested under its ``tools``."""
-        return _responses_tools(listed(body))
+        """Flat ``tools[]`` with ``parameters``, a namespace's functions nested under its ``tools``.
+
+        Tools a tool search loaded into the input count too.
+        """
+        return _responses_tools(loaded_tools(body))
 
     def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """A response object, or its lean event stream (after the provider's keep-alive comment, if any)."""
         quirks, model, stream, call_prefix = ask.quirks, ask.model, ask.stream, ask.call_prefix
-        output = _items(items, call_prefix)
-        usage = {
-            "input_tokens": 21,
-            "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": 7,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": 28,
-        }
+        output = output_items(items, call_prefix)
         response = {
             "id": f"resp_{call_prefix}",
             "object": "response",
@@ -198,10 +265,15 @@ class OpenAIResponses(Wire):
             "status": "completed",
             "model": model,
             "output": output,
-            "usage": usage,
+            "usage": usage(ask.input_tokens, OUTPUT_TOKENS),
         }
+        # A compaction item must reach Codex with the content this reply gave it (the next request carries it back).
+        answered = tuple(
+            ReplyItem("compaction", text=entry["encrypted_content"]) if item.kind == "compaction" else item
+            for item, entry in zip(items, output, strict=True)
+        )
         if not stream:
-            return json_reply(response, items)
+            return json_reply(response, answered)
         events = ResponsesStream(LEAN)
         events.begin({**response, "status": "in_progress", "output": [], "usage": None})
         for n, entry in enumerate(output):
@@ -210,4 +282,4 @@ class OpenAIResponses(Wire):
         payload = events.payload()
         if quirks.get("keepalive_comments"):
             payload = keepalive(quirks) + payload
-        return Reply(200, "text/event-stream", payload, tuple(items))
+        return Reply(200, "text/event-stream", payload, answered)
