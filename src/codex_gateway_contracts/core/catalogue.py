@@ -52,15 +52,40 @@ def format_path(path: Iterable[str | int], style: str = "brackets") -> str:
 
 @dataclass(frozen=True)
 class ErrorTemplate:
-    """How a provider answers a violation: status and an envelope with ``{path}``/``{detail}`` holes."""
+    """How a provider answers a violation: status and an envelope with ``{path}``/``{detail}`` holes.
+
+    The envelope is JSON, or a plain text (a ``str`` body, sent as ``content_type``) for the providers
+    whose web server answers an unknown path in text (Ollama's ``404 page not found``).
+    """
 
     status: int
     body: Any
     path_style: str = "brackets"
+    content_type: str = "application/json"
 
     def render(self, path: str, detail: str) -> Any:
         """Fill the holes; everything else in the envelope is kept verbatim."""
-        return _fill(self.body, {"{path}": path, "{detail}": detail})
+        return self.fill({"{path}": path, "{detail}": detail})
+
+    def fill(self, holes: Mapping[str, str]) -> Any:
+        """The envelope with each hole (``{path}``, ``{method}``, ...) replaced."""
+        return _fill(self.body, holes)
+
+
+#: A provider folder without ``not_found``: OpenAI's answer to a path it does not serve (H:
+#: swordintent/chatgpt-web-api#11, verbatim ``{"error": {"message": "Invalid URL (POST /v1/chat/completions)",
+#: "type": "invalid_request_error", "param": null, "code": null}}``), what most OpenAI-compatible servers copy.
+DEFAULT_NOT_FOUND = ErrorTemplate(
+    404,
+    {
+        "error": {
+            "message": "Invalid URL ({method} {path})",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    },
+)
 
 
 def _fill(node: Any, holes: Mapping[str, str]) -> Any:
@@ -170,6 +195,8 @@ class Provider:
     unknown_policy: Literal["reject", "ignore"]
     unknown_verified: bool
     endpoints: tuple[Endpoint, ...]
+    #: How the provider answers a path none of its endpoints serves (holes ``{method}``, ``{path}``).
+    not_found: ErrorTemplate = DEFAULT_NOT_FOUND
 
     def endpoint_for(self, path: str) -> Endpoint | None:
         """The endpoint a request path (without the mock's routing prefix) is addressed to."""
@@ -244,6 +271,7 @@ def load_provider(folder: Path) -> Provider:
             unknown_policy=unknown["policy"],
             unknown_verified=bool(unknown.get("verified", False)),
             endpoints=endpoints,
+            not_found=_template(spec.get("not_found")) or DEFAULT_NOT_FOUND,
         )
     except CatalogueError:
         raise
@@ -289,4 +317,9 @@ def _load_endpoint(folder: Path, provider: str, key: str, raw: Mapping[str, Any]
 def _template(raw: Mapping[str, Any] | None) -> ErrorTemplate | None:
     if not raw:
         return None
-    return ErrorTemplate(status=int(raw["status"]), body=raw["body"], path_style=str(raw.get("path_style", "brackets")))
+    return ErrorTemplate(
+        status=int(raw["status"]),
+        body=raw["body"],
+        path_style=str(raw.get("path_style", "brackets")),
+        content_type=str(raw.get("content_type", "application/json")),
+    )

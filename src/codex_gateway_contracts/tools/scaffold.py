@@ -34,9 +34,9 @@ def audit(folder: Path) -> list[str]:
     """Everything that keeps ``folder`` from being a complete, evidenced provider; empty when complete.
 
     Complete means: provider.yaml loads (schemas valid, wires known, envelopes present); the unknown-field
-    policy, both error envelopes (``unknown_field`` required when the policy is reject) and the reply
-    quirks of every endpoint carry evidence; every schema property carries ``x-evidence`` with a source
-    and a confidence; and no evidence still says TODO.
+    policy, the answer to an unknown path (``not_found``), both error envelopes (``unknown_field`` required
+    when the policy is reject) and the reply quirks of every endpoint carry evidence; every schema property
+    carries ``x-evidence`` with a source and a confidence; and no evidence still says TODO.
     """
     spec_file = folder / "provider.yaml"
     if not spec_file.is_file():
@@ -58,6 +58,13 @@ def audit(folder: Path) -> list[str]:
     if not isinstance(unknown.get("verified"), bool):
         problems.append(f"{where}: unknown_fields.verified must be true or false (false marks reports unverified)")
     problems.extend(_text_evidence(unknown.get("evidence"), f"{where}: unknown_fields.evidence"))
+    not_found = spec.get("not_found")
+    if not isinstance(not_found, dict) or not isinstance(not_found.get("status"), int) or "body" not in not_found:
+        problems.append(
+            f"{where}: not_found needs a status and a body (the answer to a path the provider does not serve)"
+        )
+    else:
+        problems.extend(_text_evidence(not_found.get("evidence"), f"{where}: not_found.evidence"))
     for key, raw in (spec.get("endpoints") or {}).items():
         at = f"{where}: endpoints.{key}"
         errors = raw.get("errors") or {}

@@ -191,8 +191,39 @@ def test_mock_answers_a_minimal_request_in_its_wire_format(
     response, call = send(fleet, provider, endpoint, body)
     assert call.violations == [], f"the minimal {endpoint.wire} request breaks {endpoint.name}: {call.violations}"
     assert response.status_code == 200
+    if endpoint.wire == "openai-responses-compact":
+        # Whatever the plan says, a compact endpoint answers with the user's messages and one compaction item.
+        data = response.json()
+        assert response.headers["content-type"] == "application/json" and data["object"] == "response.compaction"
+        assert [(i["type"], i.get("role")) for i in data["output"]] == [("message", "user"), ("compaction", None)]
+        assert data["output"][0]["content"] == [{"type": "input_text", "text": "Say hello."}]
+        assert data["output"][1]["encrypted_content"] and data["usage"]["total_tokens"] > 0
+        return
     text = reply_text(endpoint.wire, response.headers["content-type"], response.content, stream)
     assert "Hello from the catalogue test. [cat1]" in text
+
+
+@pytest.mark.parametrize("provider", CATALOGUE.providers, ids=[p.name for p in CATALOGUE.providers])
+def test_a_path_no_endpoint_serves_gets_the_providers_own_not_found(fleet: MockFleet, provider: Provider) -> None:
+    route = f"catalogue-{provider.name}"
+    base = fleet.register(f"0-{route}", provider, route)
+    with fleet.expecting(route, PLAN, "cat1"):
+        response = httpx.post(f"{base}/zz/unknown", content=b"{}", timeout=10, trust_env=False)
+    (call,) = fleet.take(route)
+    template = provider.not_found
+    assert response.status_code == template.status == call.status and call.endpoint is None
+    assert response.headers["content-type"] == template.content_type
+    expected = template.fill({"{method}": "POST", "{path}": "/zz/unknown"})
+    assert (response.text if isinstance(expected, str) else response.json()) == expected
+
+
+def test_compact_schemas_take_their_items_from_the_providers_responses_schema() -> None:
+    for provider in CATALOGUE.providers:
+        for endpoint in provider.endpoints:
+            if endpoint.wire == "openai-responses-compact":
+                compact = json.loads(endpoint.schema_file.read_text(encoding="utf-8"))
+                responses = json.loads((endpoint.schema_file.parent / "responses.schema.json").read_text("utf-8"))
+                assert compact["$defs"] == responses["$defs"], f"{endpoint.name}: regenerate its $defs"
 
 
 # -- independent wire parsers -----------------------------------------------------------------------
