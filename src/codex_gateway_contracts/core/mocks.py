@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 
 from .. import wires
 from ..wires import Reply
-from .cassettes import ReplyItem
-from .catalogue import Catalogue, Endpoint, Provider, Violation
+from ..wires.base import INPUT_TOKENS
+from ..wires.openai_responses import namespaces
+from .cassettes import COMPACTION_TRIGGER, ReplyItem
+from .catalogue import DEFAULT_NOT_FOUND, Catalogue, Endpoint, ErrorTemplate, Provider, Violation
 from .loopback import LoopbackServer, Request
 
 SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie", "proxy-authorization", "x-goog-api-key"})
@@ -64,6 +66,7 @@ class _RouteState:
     active: bool = False
     calls: list[UpstreamCall] = field(default_factory=list)
     delay: float = 0.0
+    tokens: list[int] = field(default_factory=list)
 
 
 class MockFleet:
@@ -114,18 +117,21 @@ class MockFleet:
         nonce: str,
         delay: float = 0.0,
         later: Sequence[Sequence[ReplyItem]] = (),
+        tokens: Sequence[int] = (),
     ) -> Iterator[None]:
         """While the block runs, calls under ``route`` are this case's and are answered with ``plan``.
 
         ``later`` holds the plans for the following model calls of a multi-turn client run (a real
         Codex answering a tool call sends a second request); each successful answer moves to the next.
+        ``tokens`` are the prompt tokens the successive answers report (then the default): a large
+        number makes a real Codex with a small ``model_auto_compact_token_limit`` compact its context.
         """
         with self._lock:
             state = self._routes.setdefault(route, _RouteState())
             if state.active:
                 raise RuntimeError(f"route {route!r} already has a case in flight; the runner must serialise it")
             state.plan, state.nonce, state.active, state.calls, state.delay = tuple(plan), nonce, True, [], delay
-            state.later = [tuple(p) for p in later]
+            state.later, state.tokens = [tuple(p) for p in later], list(tokens)
         try:
             yield
         finally:
@@ -162,6 +168,7 @@ class MockFleet:
             provider, route = self._deployments.get(slug, (None, ""))
             state = self._routes.get(route) if provider else None
             plan, nonce = (state.plan, state.nonce) if state else (DEFAULT_PLAN, "stray")
+            tokens = state.tokens[0] if state and state.active and state.tokens else INPUT_TOKENS
         try:
             body: Any = json.loads(raw_body) if raw_body else None
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -176,12 +183,15 @@ class MockFleet:
             headers={k.lower(): v for k, v in headers.items() if k.lower() not in SECRET_HEADERS},
             body=body,
         )
-        reply = self._answer(provider, call, plan, nonce)
+        reply = self._answer(provider, call, plan, nonce, tokens)
         with self._lock:
             if state is not None and state.active:
                 state.calls.append(call)
-                if call.accepted and call.method == "POST" and state.later:
-                    state.plan = state.later.pop(0)
+                if call.accepted and call.method == "POST":
+                    if state.later:
+                        state.plan = state.later.pop(0)
+                    if state.tokens:
+                        state.tokens.pop(0)
                 delay = state.delay
             else:
                 (self._background if call.method == "GET" else self._strays).append(call)
@@ -190,9 +200,11 @@ class MockFleet:
             time.sleep(delay)
         return reply, call
 
-    def _answer(self, provider: Provider | None, call: UpstreamCall, plan: Sequence[ReplyItem], nonce: str) -> Reply:
+    def _answer(
+        self, provider: Provider | None, call: UpstreamCall, plan: Sequence[ReplyItem], nonce: str, tokens: int
+    ) -> Reply:
         if provider is None:
-            return self._not_found(call, f"no mock deployment for {call.path}")
+            return self._not_found(call, DEFAULT_NOT_FOUND)
         call.unknown_policy, call.unknown_verified = provider.unknown_policy, provider.unknown_verified
         if call.method == "GET" and call.path.rstrip("/").endswith("/models"):
             # Gateways list models at start-up (LiteLLM does for OpenAI deployments): answer like the API.
@@ -204,7 +216,7 @@ class MockFleet:
             return Reply(200, "application/json", json.dumps(listing).encode(), ())
         endpoint = provider.endpoint_for(call.path)
         if endpoint is None:
-            return self._not_found(call, f"Invalid URL ({call.method} {call.path})")
+            return self._not_found(call, provider.not_found)
         call.endpoint, call.wire = endpoint.name, endpoint.wire
         if not isinstance(call.body, dict):
             template = endpoint.invalid_value_error
@@ -233,25 +245,35 @@ class MockFleet:
             stream=stream,
             include_usage=include_usage,
             call_prefix=f"call_{nonce}",
+            input_tokens=tokens,
+            request=call.body,
         )
         call.status, call.reply_items = reply.status, reply.items
         call.answer = f"{reply.content_type}, {len(reply.payload)} bytes"
         return reply
 
     @classmethod
-    def _not_found(cls, call: UpstreamCall, message: str) -> Reply:
-        return cls._error(call, 404, {"error": {"message": message, "type": "invalid_request_error"}})
+    def _not_found(cls, call: UpstreamCall, template: ErrorTemplate) -> Reply:
+        envelope = template.fill({"{method}": call.method, "{path}": call.path})
+        return cls._error(call, template.status, envelope, template.content_type)
 
     @staticmethod
-    def _error(call: UpstreamCall, status: int, envelope: Any) -> Reply:
+    def _error(call: UpstreamCall, status: int, envelope: Any, content_type: str = "application/json") -> Reply:
         call.status, call.answer = status, envelope
-        return Reply(status, "application/json", json.dumps(envelope).encode(), ())
+        payload = envelope.encode() if isinstance(envelope, str) else json.dumps(envelope).encode()
+        return Reply(status, content_type, payload, ())
 
 
 def adapt_plan(
     plan: Sequence[ReplyItem], endpoint: Endpoint, body: Mapping[str, Any], nonce: str
 ) -> tuple[ReplyItem, ...]:
-    """Answer as a model could: tag texts with the case nonce, call only tools the request offers."""
+    """Answer as a model could: tag texts with the case nonce, call only tools the request offers.
+
+    A compaction item is an answer only to a request that asks for one (its last input item is
+    ``compaction_trigger``, or it went to a compact endpoint, whose wire always compacts); a model that
+    got no trigger answers in text. A namespaced (MCP) call goes to the namespace the request offers the
+    function in, or to the flat name a gateway offered it under; a tool search only where it is offered.
+    """
     offered = {name for name, _ in wires.offered_tools(body)}
     out: list[ReplyItem] = []
     for item in plan:
@@ -259,6 +281,17 @@ def adapt_plan(
             out.append(ReplyItem("text", text=f"{item.text} [{nonce}]".strip()))
         elif item.kind == "reasoning":
             out.append(item)
+        elif item.kind == "user_message":
+            continue  # echoed input, not a model's answer (the compact wire echoes from the request)
+        elif item.kind == "compaction":
+            if endpoint.wire == "openai-responses-compact" or asks_compaction(body):
+                out.append(item)
+            else:
+                out.append(ReplyItem("text", text=f"(no compaction_trigger reached the model) [{nonce}]"))
+        elif item.kind == "tool_search_call":
+            out.append(_tool_search(item, body, offered, nonce))
+        elif item.kind == "function_call" and item.namespace:
+            out.append(_namespaced(item, body, offered, nonce))
         elif item.name not in offered:
             out.append(ReplyItem("text", text=f"(tool {item.name} not offered) [{nonce}]"))
         elif item.kind == "custom_tool_call" and not wires.get(endpoint.wire).native_custom_tools:
@@ -270,9 +303,45 @@ def adapt_plan(
             )
         else:
             out.append(item)
-    if not any(i.kind in {"text", "function_call", "custom_tool_call"} for i in out):
+    if not any(i.kind in {"text", "function_call", "custom_tool_call", "compaction", "tool_search_call"} for i in out):
         out.append(ReplyItem("text", text=f"Done. [{nonce}]"))
     return tuple(out)
+
+
+def asks_compaction(body: Mapping[str, Any]) -> bool:
+    """The request's last input item is a ``compaction_trigger``.
+
+    openai-python ``response_input_item.py`` ``CompactionTrigger``: "Compacts the current context. Must be
+    the final input item."
+    """
+    items = body.get("input")
+    last = items[-1] if isinstance(items, list) and items else None
+    return isinstance(last, dict) and last.get("type") == COMPACTION_TRIGGER
+
+
+def _not_offered(name: str, nonce: str) -> ReplyItem:
+    return ReplyItem("text", text=f"(tool {name} not offered) [{nonce}]")
+
+
+def _tool_search(item: ReplyItem, body: Mapping[str, Any], offered: set[str], nonce: str) -> ReplyItem:
+    if any(isinstance(t, dict) and t.get("type") == "tool_search" for t in body.get("tools") or []):
+        return item
+    if "tool_search" in offered:  # a bridge offered Codex's client-side tool search as a function
+        return ReplyItem("function_call", name="tool_search", arguments=item.arguments)
+    return _not_offered("tool_search", nonce)
+
+
+def _namespaced(item: ReplyItem, body: Mapping[str, Any], offered: set[str], nonce: str) -> ReplyItem:
+    holders = [ns for ns, names in namespaces(body) if item.name in names]
+    if holders:
+        # Codex 0.130.0 spells the namespace "mcp__calc__", 0.169+ "mcp__calc": take the one the request offers.
+        chosen = item.namespace if item.namespace in holders else holders[0]
+        return ReplyItem("function_call", name=item.name, arguments=item.arguments, namespace=chosen)
+    stem = item.namespace.rstrip("_")
+    flat = sorted(n for n in offered if n.startswith(stem) and n.endswith(item.name) and len(n) > len(item.name))
+    if flat:  # a gateway flattened the namespace into one function name: the model calls that name
+        return ReplyItem("function_call", name=flat[0], arguments=item.arguments)
+    return _not_offered(f"{item.name} (namespace {item.namespace})", nonce)
 
 
 def _first_string_parameter(body: Mapping[str, Any], name: str) -> str | None:

@@ -18,9 +18,18 @@ from typing import Any
 import yaml
 
 from .. import wires
-from .cassettes import Interaction, ReplyItem
+from .cassettes import COMPACTION_TRIGGER, Interaction, ReplyItem
 from .catalogue import format_path
 from .mocks import UpstreamCall
+from .session_contract import (
+    carried_state,
+    carries_responses_items,
+    compact_document_items,
+    compaction_problems,
+    describe_items,
+    dispatch_problems,
+    rejection_effect,
+)
 from .sse import Event
 
 
@@ -94,7 +103,10 @@ class Exchange:
     status: int = 0
     content_type: str = ""
     events: list[Event] = field(default_factory=list)
+    #: The answer's text when it is not a stream (an error, or the compact endpoint's JSON).
     error_body: str = ""
+    #: A 200 JSON answer, parsed (what Codex 0.130.0 reads its compaction from).
+    document: Any = None
     transport_error: str | None = None
     calls: list[UpstreamCall] = field(default_factory=list)
 
@@ -190,7 +202,7 @@ def _norm(text: str) -> str:
 def codex_tool_names(body: Mapping[str, Any]) -> list[str]:
     """Names of the tools Codex offered that a model can call (functions, free-form, namespaced)."""
     names: list[str] = []
-    for tool in body.get("tools") or []:
+    for tool in _listed(body.get("tools")):
         if not isinstance(tool, dict):
             continue
         if tool.get("type") in {"function", "custom"} and tool.get("name"):
@@ -200,8 +212,18 @@ def codex_tool_names(body: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def find_drops(codex: Mapping[str, Any], upstream: Sequence[Any], request: int = 0) -> list[Finding]:
-    """What Codex sent that must reach the provider but is absent from every upstream body."""
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def find_drops(
+    codex: Mapping[str, Any], upstream: Sequence[Any], request: int = 0, responses_wire: bool = False
+) -> list[Finding]:
+    """What Codex sent that must reach the provider but is absent from every upstream body.
+
+    ``responses_wire``: a provider endpoint that takes Responses input items was called, so the session
+    state only such a provider can use (encrypted reasoning, compaction items) must reach it too.
+    """
     bodies = [b for b in upstream if isinstance(b, dict)]
     haystack = _norm("\n".join(s for b in bodies for s in _strings(b)))
     objects = [o for b in bodies for o in _objects(b)]
@@ -209,33 +231,39 @@ def find_drops(codex: Mapping[str, Any], upstream: Sequence[Any], request: int =
     for body in bodies:
         offered |= {name for name, _ in wires.offered_tools(body)}
     findings: list[Finding] = []
-    missing_tools = [name for name in codex_tool_names(codex) if name not in offered and not _aliased(name, offered)]
-    if missing_tools:
-        findings.append(
-            Finding(
-                Verdict.DROP,
-                "tools",
-                f"tools Codex offered did not reach the provider: {', '.join(missing_tools)}",
-                request=request,
-            )
-        )
+
+    def missing(names: list[str]) -> str:
+        return ", ".join(name for name in names if name not in offered and not _aliased(name, offered))
+
+    def drop(path: str, message: str) -> None:
+        findings.append(Finding(Verdict.DROP, path, message, request=request))
+
+    if lost := missing(codex_tool_names(codex)):
+        drop("tools", f"tools Codex offered did not reach the provider: {lost}")
     if isinstance(codex.get("instructions"), str) and _norm(codex["instructions"])[:_NEEDLE] not in haystack:
-        findings.append(
-            Finding(
-                Verdict.DROP,
-                "instructions",
-                "the system prompt (instructions) did not reach the provider",
-                request=request,
-            )
-        )
-    for index, item in enumerate(codex.get("input") or []):
+        drop("instructions", "the system prompt (instructions) did not reach the provider")
+    triggered = any(isinstance(o, dict) and o.get("type") == COMPACTION_TRIGGER for o in objects)
+    for index, item in enumerate(_listed(codex.get("input"))):
         if not isinstance(item, dict):
             continue
         for path, needle, what in _required_parts(index, item):
             if needle and not _present(needle, haystack, objects):
-                findings.append(
-                    Finding(Verdict.DROP, path, f"{what} did not reach the provider: {needle[:60]!r}", request=request)
-                )
+                drop(path, f"{what} did not reach the provider: {needle[:60]!r}")
+        kind = item.get("type")
+        if kind == "tool_search_output" and (lost := missing(codex_tool_names({"tools": item.get("tools")}))):
+            drop(
+                f"input[{index}].tools",
+                f"the tools a tool search loaded (MCP tools) did not reach the provider: {lost}",
+            )
+        if kind == COMPACTION_TRIGGER and not triggered:
+            drop(
+                f"input[{index}]",
+                "the compaction_trigger did not reach the provider: Codex asked for a compaction and the provider "
+                "was asked for an ordinary answer",
+            )
+        for path, needle, what in carried_state(index, item) if responses_wire else ():
+            if needle not in haystack:
+                drop(path, f"{what} did not reach the provider")
     return findings
 
 
@@ -277,6 +305,11 @@ def _required_parts(index: int, item: Mapping[str, Any]) -> Iterator[tuple[str, 
                 )
     elif kind in {"function_call_output", "custom_tool_call_output"}:
         output = item.get("output")
+        if isinstance(output, list):  # Codex 0.169+ send an MCP tool's result as content parts
+            for part in output:
+                if isinstance(part, dict) and isinstance(part.get("text"), str) and part["text"].strip():
+                    yield f"input[{index}].output", _norm(part["text"])[:_NEEDLE], "a tool output"
+            return
         text = output if isinstance(output, str) else json.dumps(output)
         yield f"input[{index}].output", _norm(text)[:_NEEDLE], "a tool output"
     elif kind in {"function_call", "custom_tool_call"}:
@@ -297,11 +330,22 @@ def _present(needle: str, haystack: str, objects: Sequence[Any]) -> bool:
 def reply_problems(exchange: Exchange) -> list[str]:
     """What breaks Codex in the gateway's answer.
 
-    The rules are what Codex 0.130.0 and 0.169.0 need to finish a turn (the ``process_sse`` loop of
-    openai/codex ``codex-rs/codex-api/src/sse/responses.rs``; checked end to end by ``tests/e2e``).
+    The rules are what Codex 0.130.0, 0.169.0 and 0.171.0 need to finish a turn (the ``process_sse`` loop
+    of openai/codex ``codex-rs/codex-api/src/sse/responses.rs``; checked end to end by ``tests/e2e``), and
+    what a session needs beyond the turn (:mod:`.session_contract`: compaction, tool calls Codex dispatches).
     """
     if exchange.status != 200:
         return [f"gateway answered HTTP {exchange.status} although the provider accepted: {exchange.error_body[:300]}"]
+    interaction = exchange.interaction
+    if interaction.compaction == "endpoint":
+        if "json" not in exchange.content_type:
+            ct = exchange.content_type or "no content type"
+            return [f"Codex 0.130.0 reads the compact endpoint's answer as JSON, but the gateway answered {ct}"]
+        items, unreadable = compact_document_items(exchange.document)
+        if unreadable:
+            return [unreadable]
+        where = "is missing from the compacted output Codex got"
+        return compaction_problems(interaction, items) + _missing(exchange.calls, items, where)
     if "text/event-stream" not in exchange.content_type:
         return [f"Codex streams, but the gateway answered {exchange.content_type or 'no content type'}, not SSE"]
     problems: list[str] = []
@@ -328,11 +372,24 @@ def reply_problems(exchange: Exchange) -> list[str]:
             ]
             if missing:
                 problems.append(f"response.completed usage lacks {', '.join(missing)}: Codex fails to parse it")
-    for expected in _expected_items(exchange.calls):
-        if not any(_matches(expected, item) for item in done_items):
+    problems += compaction_problems(interaction, done_items)
+    problems += dispatch_problems(exchange.sent_body, done_items)
+    return problems + _missing(exchange.calls, done_items, "never reached Codex as a response.output_item.done")
+
+
+def _missing(calls: Sequence[UpstreamCall], items: Sequence[Mapping[str, Any]], where: str) -> list[str]:
+    """The provider's answer (its last accepted call's items) must arrive: each item not found, named."""
+    problems = []
+    for expected in _expected_items(calls):
+        if not any(_matches(expected, item) for item in items):
+            effect = (
+                ": Codex 0.130.0 rebuilds the next request from that output, so the user's prompt is lost"
+                if expected.kind == "user_message"
+                else ""
+            )
             problems.append(
-                f"the provider's {expected.kind} {_describe(expected)} never reached Codex as a "
-                f"response.output_item.done (Codex got: {_received(done_items)})"
+                f"the provider's {expected.kind} {_describe(expected)} {where} (Codex got: {describe_items(items)})"
+                f"{effect}"
             )
     return problems
 
@@ -342,25 +399,45 @@ def _expected_items(calls: Sequence[UpstreamCall]) -> list[ReplyItem]:
     return [i for i in accepted[-1].reply_items if i.kind != "reasoning"] if accepted else []
 
 
-def _received(items: Sequence[Mapping[str, Any]]) -> str:
-    names = [f"{i.get('type')} {i.get('name', '')}".strip() for i in items]
-    return ", ".join(names) or "no output items"
-
-
 def _describe(item: ReplyItem) -> str:
-    if item.kind == "text":
+    if item.kind in {"text", "user_message"}:
         return repr(item.text[:60])
-    return f"{item.name}({(item.arguments if item.kind == 'function_call' else item.text)[:60]!r})"
+    if item.kind == "compaction":
+        return f"(encrypted_content {item.text[:24]!r}...)"
+    if item.kind == "tool_search_call":
+        return f"({item.arguments[:60]!r})"
+    detail = item.arguments if item.kind == "function_call" else item.text
+    return f"{item.namespace}{item.name}({detail[:60]!r})"
+
+
+def _texts(item: Mapping[str, Any]) -> list[str]:
+    return [str(p.get("text", "")) for p in item.get("content") or [] if isinstance(p, dict)]
+
+
+def _same_tool(called: str, item: Mapping[str, Any]) -> bool:
+    """The item names the tool the provider called, or the namespaced tool a gateway mapped its flat name to.
+
+    A bridge offers a chat provider ``mcp__calc____add`` and gives Codex ``add`` in namespace ``mcp__calc__``.
+    """
+    name, namespace = str(item.get("name") or ""), str(item.get("namespace") or "")
+    if name == called:
+        return True
+    stem = namespace.rstrip("_")
+    return bool(stem) and called.startswith(stem) and called.endswith(name) and len(called) > len(name)
 
 
 def _matches(expected: ReplyItem, item: Mapping[str, Any]) -> bool:
     kind = item.get("type")
-    if expected.kind == "text":
-        texts = (
-            [p.get("text", "") for p in item.get("content") or [] if isinstance(p, dict)] if kind == "message" else []
-        )
-        return any(_norm(expected.text) in _norm(t) for t in texts if isinstance(t, str))
-    if kind not in {"function_call", "custom_tool_call"} or item.get("name") != expected.name:
+    if expected.kind in {"text", "user_message"}:
+        role = "user" if expected.kind == "user_message" else "assistant"
+        if kind != "message" or item.get("role", "assistant") != role:
+            return False
+        return any(_norm(expected.text) in _norm(t) for t in _texts(item))
+    if expected.kind == "compaction":
+        return kind == "compaction" and item.get("encrypted_content") == expected.text
+    if expected.kind == "tool_search_call":
+        return kind == "tool_search_call"
+    if kind not in {"function_call", "custom_tool_call"} or not _same_tool(expected.name, item):
         return False
     if expected.kind == "custom_tool_call":
         return kind == "custom_tool_call" and item.get("input") == expected.text
@@ -426,19 +503,28 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
         return [Finding(Verdict.ERROR, "", exchange.transport_error, request=request)]
     findings: list[Finding] = []
     seen: set[str] = set()
+    # What Codex does when its refused request was a remote compaction: said once, on the first refusal.
+    effects = [rejection_effect(exchange.interaction, exchange.status)]
+
+    def refused() -> str:
+        return effects.pop() if effects else ""
+
     for call in exchange.calls:
         unknown = [v for v in call.violations if v.kind == "unknown"]
+        # A lenient provider refuses only for a value: its unknown fields are leaks, not the reason.
+        strict_refusal = not call.accepted and call.unknown_policy == "reject"
         for violation in unknown:
             path = format_path(violation.path)
             if path in seen:
                 continue
             seen.add(path)
             origin = origin_of(violation.path, exchange.sent_body, translations)
-            effect = (
-                f"{call.provider} rejected it with HTTP {call.status}"
-                if not call.accepted
-                else f"{call.provider} ignores unknown fields: accepted, but silently without effect"
-            )
+            if strict_refusal:
+                effect = f"{call.provider} rejected it with HTTP {call.status}{refused()}"
+            elif call.accepted:
+                effect = f"{call.provider} ignores unknown fields: accepted, but silently without effect"
+            else:
+                effect = f"{call.provider} ignores unknown fields: silently without effect"
             if not call.unknown_verified:
                 effect += f" (unverified: {call.provider}'s handling of unknown fields is assumed, not observed)"
             findings.append(
@@ -456,19 +542,25 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
                     Verdict.UPSTREAM_REJECT,
                     call.path,
                     f"the gateway called {call.method} {call.path}, which "
-                    f"{call.provider} does not serve (HTTP {call.status})",
+                    f"{call.provider} does not serve (HTTP {call.status}){refused()}",
                     request=request,
                 )
             )
-        elif not call.accepted and not unknown:
+        elif not call.accepted and not (unknown and strict_refusal):
             values = [v for v in call.violations if v.kind == "value"]
             reason = "; ".join(f"{format_path(v.path) or '<body>'}: {v.message[:160]}" for v in values) or "refused"
             where = format_path(values[0].path) if values else ""
             findings.append(
-                Finding(Verdict.UPSTREAM_REJECT, where, f"{call.endpoint} refused a value: {reason}", request=request)
+                Finding(
+                    Verdict.UPSTREAM_REJECT,
+                    where,
+                    f"{call.endpoint} refused a value: {reason}{refused()}",
+                    request=request,
+                )
             )
     if exchange.calls:
-        findings.extend(find_drops(exchange.sent_body, [c.body for c in exchange.calls], request))
+        bodies = [c.body for c in exchange.calls]
+        findings.extend(find_drops(exchange.sent_body, bodies, request, carries_responses_items(exchange.calls)))
         if all(c.accepted for c in exchange.calls):
             findings.extend(Finding(Verdict.BAD_REPLY, "", p, request=request) for p in reply_problems(exchange))
     elif exchange.status != 200:
@@ -477,7 +569,7 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
                 Verdict.GATEWAY_REJECT,
                 "",
                 f"the gateway answered HTTP {exchange.status} without calling "
-                f"the provider: {exchange.error_body[:400]}",
+                f"the provider: {exchange.error_body[:400]}{refused()}",
                 request=request,
             )
         )
