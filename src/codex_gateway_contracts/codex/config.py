@@ -16,15 +16,22 @@ KEY_VARIABLE = "CAPTURE_API_KEY"
 
 
 def render_config(
-    model: str, base_url: str, settings: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    model: str,
+    base_url: str,
+    settings: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    provider_name: str = "Capture",
 ) -> str:
     """``config.toml``: ``model`` at the provider ``base_url`` (…/v1), retries off so a broken reply fails at once.
 
-    ``settings`` are top-level Codex settings (``model_reasoning_effort``, ...); ``headers`` become the
-    provider's ``http_headers`` (how a gateway that routes by header is addressed).
+    ``settings`` are Codex settings (``model_reasoning_effort``, tables such as ``[tools.web_search]`` or
+    ``[mcp_servers.NAME]``); ``headers`` become the provider's ``http_headers`` (how a gateway that routes
+    by header is addressed). ``provider_name`` is the provider's display name, which Codex also reads: a
+    provider named ``OpenAI`` or ``Azure`` compacts remotely, any other name compacts with an ordinary
+    summarising request (``codex-rs/model-provider-info/src/lib.rs``, ``supports_remote_compaction``).
     """
     provider: dict[str, Any] = {
-        "name": "Capture",
+        "name": provider_name,
         "base_url": base_url,
         "wire_api": "responses",
         "env_key": KEY_VARIABLE,

@@ -18,54 +18,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 from vcr.cassette import Cassette
 
-from codex_gateway_contracts.tools.record.cassette import CASSETTE_URI
-from codex_gateway_contracts.tools.record.scenarios import load_scenarios
-from codex_gateway_contracts.tools.record.script import response_item_types
+from codex_gateway_contracts.tools.record.cassette import CASSETTE_ORIGIN
+from codex_gateway_contracts.tools.record.scenarios import ReplySpec, Scenario, load_scenarios
+from codex_gateway_contracts.tools.record.script import COMPACT_PATH, JSON, RESPONSES_PATH, SSE, response_item_types
 
 ROOT = Path(__file__).resolve().parents[3]
 CASSETTES = ROOT / "cassettes"
 CODEX = CASSETTES / "codex"
+#: What each recorded Codex version sends, one file per version (outside ``codex/``, which holds cassettes only).
+COVERAGE = CASSETTES / "coverage"
 SCENARIOS = CASSETTES / "scenarios.yaml"
-SCHEMA = ROOT / "schemas" / "codex" / "responses-request.schema.json"
+SCHEMAS = ROOT / "schemas" / "codex"
+SCHEMA = SCHEMAS / "responses-request.schema.json"
 #: Every recorded Codex version: a new folder is picked up by all tests here without editing them.
 VERSIONS = sorted(p.name for p in CODEX.iterdir() if p.is_dir()) if CODEX.is_dir() else []
-
-# What each recorded Codex version sends (read from its cassettes when it was recorded; the drift schema's
-# $comments say which version sends what). The cassettes of a version must cover all of it together, so
-# deleting a cassette cannot go unnoticed.
-_COMMON_FIELDS = {
-    "model", "stream", "service_tier", "input", "tools", "tool_choice", "parallel_tool_calls",
-    "reasoning", "store", "include", "prompt_cache_key", "text", "client_metadata",
-}  # fmt: skip
-_ITEM_TYPES = {
-    "message/developer", "message/user", "message/assistant", "reasoning", "function_call",
-    "function_call_output", "custom_tool_call", "custom_tool_call_output",
-}  # fmt: skip
-_CONTENT_TYPES = {"input_text", "input_image", "output_text"}
-_COMMON_VALUES = {
-    "reasoning.effort=high", "reasoning.summary=detailed", "text.verbosity=high", "text.format=json_schema",
-    "service_tier=priority", "service_tier=flex",
-}  # fmt: skip
-EXPECTED_COVERAGE: dict[str, dict[str, set[str]]] = {
-    "0.130.0": {
-        "field": _COMMON_FIELDS | {"instructions"},
-        "item": _ITEM_TYPES,
-        "content": _CONTENT_TYPES,
-        "tool": {"function", "custom", "web_search"},
-        "value": _COMMON_VALUES | {"reasoning=null", "include=[]", "parallel_tool_calls=false", "detail=high"},
-    },
-    "0.169.0": {
-        "field": _COMMON_FIELDS,
-        "item": _ITEM_TYPES,
-        "content": _CONTENT_TYPES,
-        "tool": {"function", "custom", "web_search", "tool_search", "namespace"},
-        "value": _COMMON_VALUES | {"reasoning.summary=auto", "detail=original"},
-    },
-}
+#: The vocabulary of a coverage file: one key per kind of thing a request can hold.
+COVERAGE_KINDS = ("paths", "headers", "fields", "items", "item_fields", "content", "tools", "tool_fields", "values")
+#: Content type of the answer recorded for each path Codex calls.
+ANSWER_TYPES = {RESPONSES_PATH: SSE, COMPACT_PATH: JSON}
 
 _SECRET_PATTERNS = {
     "OpenAI-style key": re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"),
@@ -93,6 +70,8 @@ class Recorded:
     headers: dict[str, str]
     body: dict[str, Any]
     response: str
+    endpoint: str = RESPONSES_PATH
+    content_type: str = SSE
 
     @property
     def where(self) -> str:
@@ -110,7 +89,7 @@ def load(path: Path) -> tuple[Recorded, ...]:
     out = []
     for index, (request, response) in enumerate(zip(cassette.requests, cassette.responses, strict=True)):
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
-        sse = response["body"]["string"]
+        answer = response["body"]["string"]
         out.append(
             Recorded(
                 path=path,
@@ -119,15 +98,30 @@ def load(path: Path) -> tuple[Recorded, ...]:
                 index=index,
                 headers={str(k): str(v) for k, v in request.headers.items()},
                 body=json.loads(body),
-                response=sse.decode() if isinstance(sse, bytes) else sse,
+                response=answer.decode() if isinstance(answer, bytes) else answer,
+                endpoint=request.uri.removeprefix(CASSETTE_ORIGIN),
+                content_type=response["headers"]["content-type"][0],
             )
         )
     return tuple(out)
 
 
+def schema_file(endpoint: str) -> Path:
+    """The drift schema of one endpoint: ``/v1/responses/compact`` -> ``responses-compact-request.schema.json``."""
+    return SCHEMAS / f"{endpoint.removeprefix('/v1/').replace('/', '-')}-request.schema.json"
+
+
 @cache
-def validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
+def schema_registry() -> Registry[Any]:
+    """Every Codex drift schema by its ``$id``, so one can use another's definitions without the network."""
+    documents = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SCHEMAS.glob("*.schema.json"))]
+    return Registry().with_resources((d["$id"], DRAFT202012.create_resource(d)) for d in documents)
+
+
+@cache
+def validator(endpoint: str = RESPONSES_PATH) -> Draft202012Validator:
+    schema = json.loads(schema_file(endpoint).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, registry=schema_registry())
 
 
 def json_path(parts: Iterator[Any] | list[Any]) -> str:
@@ -151,41 +145,104 @@ def drift(recorded: Recorded) -> list[str]:
     """Schema violations of one recorded body, each prefixed with cassette, version and request."""
     return [
         f"{recorded.where}: {line}"
-        for error in sorted(validator().iter_errors(recorded.body), key=lambda e: list(e.absolute_path))
+        for error in sorted(
+            validator(recorded.endpoint).iter_errors(recorded.body), key=lambda e: list(e.absolute_path)
+        )
         for line in describe(error)
     ]
 
 
+def _item_kind(item: dict[str, Any]) -> str:
+    return f"message/{item['role']}" if item["type"] == "message" else str(item["type"])
+
+
+def _values(body: dict[str, Any]) -> Iterator[str]:
+    """Config-driven values and request shapes worth keeping, as ``name=value`` (or a bare name)."""
+    reasoning, text = body.get("reasoning", {}), body.get("text") or {}
+    if reasoning is None:
+        yield "reasoning=null"
+    else:
+        yield from (f"reasoning.{key}={value}" for key, value in reasoning.items())
+    yield from (f"text.verbosity={text[k]}" for k in ("verbosity",) if k in text)
+    if "format" in text:
+        yield f"text.format={text['format']['type']}"
+    if "service_tier" in body:
+        yield f"service_tier={body['service_tier']}"
+    if body.get("include") == []:
+        yield "include=[]"
+    if body.get("parallel_tool_calls") is False:
+        yield "parallel_tool_calls=false"
+    if body.get("tools") == []:
+        yield "tools=[]"  # the local compaction request
+    for tool in body.get("tools") or []:
+        if tool["type"] == "web_search":
+            yield from (
+                f"web_search.{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in tool.items() if k != "type"
+            )
+    items = body["input"]
+    run = 0  # function calls in a row: two before their outputs is a parallel call
+    for item in items:
+        run = run + 1 if item["type"] == "function_call" else 0
+        if run == 2:
+            yield "parallel_function_calls"
+        if item["type"] == "function_call" and "namespace" in item:
+            yield f"function_call.namespace={item['namespace']}"
+        if item["type"] == "function_call_output":
+            yield f"function_call_output.output={'text' if isinstance(item['output'], str) else 'content'}"
+        content = item.get("content")
+        for part in content if isinstance(content, list) else []:
+            if part["type"] == "input_image":
+                yield f"detail={part.get('detail')}"
+
+
 def coverage(version: str) -> dict[str, set[str]]:
-    """What the cassettes of ``version`` exercise, in the vocabulary of ``EXPECTED_COVERAGE``."""
-    seen: dict[str, set[str]] = {"field": set(), "item": set(), "content": set(), "tool": set(), "value": set()}
+    """What the cassettes of ``version`` send, together, in the vocabulary of a coverage file."""
+    seen: dict[str, set[str]] = {kind: set() for kind in COVERAGE_KINDS}
     for path in sorted((CODEX / version).glob("*.yaml")):
         for rec in load(path):
             body = rec.body
-            seen["field"].update(body)
+            seen["paths"].add(rec.endpoint)
+            seen["headers"].update(name.lower() for name in rec.headers)
+            seen["fields"].update(body)
             for item in body["input"]:
-                kind = item["type"]
-                seen["item"].add(f"message/{item['role']}" if kind == "message" else kind)
-                for part in item.get("content") or []:
-                    seen["content"].add(part["type"])
-                    if part["type"] == "input_image":
-                        seen["value"].add(f"detail={part.get('detail')}")
-            seen["tool"].update(tool["type"] for tool in body["tools"])
-            reasoning, text = body.get("reasoning"), body.get("text") or {}
-            if reasoning is None:
-                seen["value"].add("reasoning=null")
-            else:
-                seen["value"].update(f"reasoning.{key}={value}" for key, value in reasoning.items())
-            seen["value"].update(f"text.verbosity={text[k]}" for k in ("verbosity",) if k in text)
-            if "format" in text:
-                seen["value"].add(f"text.format={text['format']['type']}")
-            if "service_tier" in body:
-                seen["value"].add(f"service_tier={body['service_tier']}")
-            if body["include"] == []:
-                seen["value"].add("include=[]")
-            if body["parallel_tool_calls"] is False:
-                seen["value"].add("parallel_tool_calls=false")
+                kind = _item_kind(item)
+                seen["items"].add(kind)
+                seen["item_fields"].update(f"{kind}.{key}" for key in item if key != "type")
+                parts = item.get("content") if item["type"] == "message" else item.get("output")
+                if isinstance(parts, list):  # message content, or a function output given as content parts
+                    seen["content"].update(part["type"] for part in parts)
+            for tool in body.get("tools") or []:
+                seen["tools"].add(tool["type"])
+                seen["tool_fields"].update(f"{tool['type']}.{key}" for key in tool if key != "type")
+            seen["values"].update(_values(body))
     return seen
+
+
+def coverage_file(version: str) -> Path:
+    return COVERAGE / f"{version}.yaml"
+
+
+def read_coverage(version: str) -> dict[str, set[str]]:
+    """A version's coverage file; every key is a list of strings from ``COVERAGE_KINDS``."""
+    data = yaml.safe_load(coverage_file(version).read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and set(data) <= set(COVERAGE_KINDS), (
+        f"{coverage_file(version)}: keys {COVERAGE_KINDS}"
+    )
+    return {kind: {str(v) for v in data.get(kind) or ()} for kind in COVERAGE_KINDS}
+
+
+def coverage_yaml(version: str) -> str:
+    """What a coverage file for ``version`` would say today: printed when the file is missing."""
+    seen = coverage(version)
+    lines = [
+        f"# What the cassettes of Codex {version} send, together: the paths, header names, body fields, input item",
+        "# types and their fields, content part types, tool types and their fields, and config-driven values.",
+        "# tests/unit/core/test_cassettes.py fails when the cassettes stop sending any of it.",
+    ]
+    for kind in COVERAGE_KINDS:
+        lines.append(f"{kind}:")
+        lines += [f"  - {json.dumps(value)}" for value in sorted(seen[kind])]
+    return "\n".join(lines) + "\n"
 
 
 def sse_events(text: str) -> list[dict[str, Any]]:
@@ -195,10 +252,11 @@ def sse_events(text: str) -> list[dict[str, Any]]:
 # --- the committed cassettes ---------------------------------------------------------------------
 
 
-def test_drift_schema_is_valid_draft_2020_12() -> None:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    Draft202012Validator.check_schema(schema)
+@pytest.mark.parametrize("schema", sorted(SCHEMAS.glob("*.schema.json")), ids=lambda p: p.name)
+def test_drift_schemas_are_valid_draft_2020_12(schema: Path) -> None:
+    document = json.loads(schema.read_text(encoding="utf-8"))
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(document)
 
 
 def test_every_version_has_a_cassette_per_scenario() -> None:
@@ -206,7 +264,6 @@ def test_every_version_has_a_cassette_per_scenario() -> None:
     for version in VERSIONS:
         found = {p.stem for p in (CODEX / version).glob("*.yaml")}
         assert found == names, f"Codex {version}: missing {sorted(names - found)}, stale {sorted(found - names)}"
-    assert set(EXPECTED_COVERAGE) <= set(VERSIONS), "a recorded Codex version disappeared"
 
 
 @pytest.mark.parametrize("path", cassette_files(), ids=lambda p: f"codex-{p.parent.name}/{p.stem}")
@@ -214,52 +271,86 @@ def test_cassette_replays_with_vcrpy(path: Path) -> None:
     cassette = Cassette.load(path=str(path), record_mode="none")
     assert cassette.requests, f"{path}: no interactions"
     for request, response in zip(cassette.requests, cassette.responses, strict=True):
-        assert (request.method, request.uri) == ("POST", CASSETTE_URI)
+        endpoint = request.uri.removeprefix(CASSETTE_ORIGIN)
+        assert request.method == "POST" and endpoint in ANSWER_TYPES, f"{request.method} {request.uri}"
         assert cassette.can_play_response_for(request)
         assert response["status"] == {"code": 200, "message": "OK"}
-        assert response["headers"] == {"content-type": ["text/event-stream"]}
+        assert response["headers"] == {"content-type": [ANSWER_TYPES[endpoint]]}
 
 
 @pytest.mark.parametrize("path", cassette_files(), ids=lambda p: f"codex-{p.parent.name}/{p.stem}")
 def test_request_bodies_match_the_drift_schema(path: Path) -> None:
+    unknown = sorted({rec.endpoint for rec in load(path) if not schema_file(rec.endpoint).is_file()})
+    assert not unknown, f"no drift schema for {unknown}: add {[str(schema_file(e)) for e in unknown]}"
     problems = [line for rec in load(path) for line in drift(rec)]
     assert not problems, "Codex sent something the drift schema does not know:\n" + "\n".join(problems)
 
 
+def answered_types(rec: Recorded) -> list[str]:
+    """The item types a request was answered with; a compact answer's echoed user messages checked and cut."""
+    types = response_item_types(rec.response, rec.content_type)
+    if rec.endpoint != COMPACT_PATH:
+        return types
+    users = [i for i in rec.body["input"] if i["type"] == "message" and i["role"] == "user"]
+    assert types[: len(users)] == ["message"] * len(users), f"{rec.where}: the user messages are not echoed first"
+    return types[len(users) :]
+
+
+def expected_answers(scenario: Scenario, answered: list[list[str]]) -> list[tuple[ReplySpec, list[str]]]:
+    """The scripted reply behind each request and the item types it should have been answered with.
+
+    An ``mcp_tool_call`` reply answers two requests when Codex deferred the MCP tools: a
+    ``tool_search_call`` first, then the call.
+    """
+    expected: list[tuple[ReplySpec, list[str]]] = []
+    for reply in scenario.all_replies:
+        if "mcp_tool_call" in reply.kinds and answered[len(expected) : len(expected) + 1] == [["tool_search_call"]]:
+            expected.append((reply, ["tool_search_call"]))
+        expected.append((reply, ["function_call" if kind == "mcp_tool_call" else kind for kind in reply.kinds]))
+    return expected
+
+
 @pytest.mark.parametrize("path", cassette_files(), ids=lambda p: f"codex-{p.parent.name}/{p.stem}")
 def test_replies_follow_the_scenario(path: Path) -> None:
-    """Each recorded reply is the one scenarios.yaml scripts, and a stream Codex accepts (see reply_problems)."""
+    """Each recorded reply is the one scenarios.yaml scripts, and an answer Codex accepts."""
     scenario = {s.name: s for s in load_scenarios(SCENARIOS)}[path.stem]
-    expected = {
-        "text": ["message"],
-        "reasoning": ["reasoning", "message"],
-        "function_call": ["function_call"],
-        "custom_tool_call": ["custom_tool_call"],
-    }
     recorded = load(path)
-    assert [response_item_types(r.response) for r in recorded] == [
-        expected[reply.kind] for reply in scenario.all_replies
-    ]
-    for rec in recorded:
-        completed = sse_events(rec.response)[-1]
-        assert completed["type"] == "response.completed"
-        assert isinstance(completed["response"]["id"], str)
-        assert isinstance(completed["response"]["usage"]["total_tokens"], int)
+    answered = [answered_types(rec) for rec in recorded]
+    expected = expected_answers(scenario, answered)
+    assert answered == [types for _, types in expected]
+    for rec, (reply, _) in zip(recorded, expected, strict=True):
+        if rec.content_type == SSE:
+            response = sse_events(rec.response)[-1]
+            assert response["type"] == "response.completed"
+            response = response["response"]
+        else:
+            response = json.loads(rec.response)
+            assert response["object"] == "response.compaction"
+        assert isinstance(response["id"], str)
+        assert response["usage"]["total_tokens"] == reply.total_tokens
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_cassettes_cover_the_recorded_request_shapes(version: str) -> None:
-    assert version in EXPECTED_COVERAGE, f"Codex {version}: write down what it sends in EXPECTED_COVERAGE"
-    seen = coverage(version)
-    missing = {
-        kind: sorted(want - seen[kind]) for kind, want in EXPECTED_COVERAGE[version].items() if want - seen[kind]
-    }
-    assert not missing, f"Codex {version} cassettes no longer cover: {missing}"
+def test_cassettes_cover_what_the_coverage_file_lists(version: str) -> None:
+    """A version's coverage file says what its cassettes send together: deleting or losing any of it fails."""
+    file = coverage_file(version)
+    assert file.is_file(), (
+        f"Codex {version} has no {file.relative_to(ROOT)}: check that its cassettes send what you expect, "
+        f"then write the file. Its cassettes send today:\n{coverage_yaml(version)}"
+    )
+    want, seen = read_coverage(version), coverage(version)
+    missing = {kind: sorted(want[kind] - seen[kind]) for kind in COVERAGE_KINDS if want[kind] - seen[kind]}
+    assert not missing, f"Codex {version} cassettes no longer send what {file.relative_to(ROOT)} lists: {missing}"
+
+
+def test_every_coverage_file_names_a_recorded_version() -> None:
+    orphans = sorted(p.name for p in COVERAGE.glob("*") if p.suffix != ".yaml" or p.stem not in VERSIONS)
+    assert not orphans, f"coverage files without cassettes under {CODEX.relative_to(ROOT)}: {orphans}"
 
 
 def test_tool_round_trips_replay_the_call_and_its_output() -> None:
     """The follow-up requests carry what the gateway must translate: the call and its output, paired."""
-    for version in EXPECTED_COVERAGE:
+    for version in VERSIONS:
         for scenario, call, output in (
             ("tool_call", "function_call", "function_call_output"),
             ("apply_patch", "custom_tool_call", "custom_tool_call_output"),
@@ -318,7 +409,7 @@ def test_drift_names_the_cassette_version_and_path() -> None:
     body = json.loads(json.dumps(rec.body))
     body["prompt_cache_retention"] = "24h"
     body["tools"].append({"type": "mcp", "server_label": "x"})
-    body["input"].append({"type": "tool_search_call", "call_id": "c"})
+    body["input"].append({"type": "item_reference", "id": "r"})
     body["input"][0]["phase"] = "final"
     body["input"][3]["content"].append({"type": "input_file", "file_id": "f"})
     body["reasoning"]["context"] = "all"

@@ -12,6 +12,7 @@ import json
 import re
 import socket
 from collections.abc import Sequence
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -23,21 +24,26 @@ from ...errors import RecordError
 from .capture import Capture
 from .scrub import Json, Scrubber
 
-CASSETTE_URI = "http://127.0.0.1/v1/responses"
+#: Where every recorded request is said to go: the recording port is dropped, the path is kept.
+CASSETTE_ORIGIN = "http://127.0.0.1"
 
 
 def build_cassette(capture: Capture) -> str:
-    """Scrub the exchanges and serialize them with VCR.py's own YAML serializer."""
+    """Scrub the exchanges and serialize them with VCR.py's own YAML serializer.
+
+    Each interaction keeps the request's real path (``/v1/responses``, ``/v1/responses/compact``) and the
+    status, content type and body it was answered with.
+    """
     scrubber = Scrubber(capture.replacements)
     requests, responses = [], []
     for exchange in capture.exchanges:
         headers = scrubber.headers(exchange.headers)
         body = scrubber.body(exchange.body)
-        requests.append(Request(exchange.method, CASSETTE_URI, body, headers))
+        requests.append(Request(exchange.method, f"{CASSETTE_ORIGIN}{exchange.path}", body, headers))
         responses.append(
             {
-                "status": {"code": 200, "message": "OK"},
-                "headers": {"content-type": ["text/event-stream"]},
+                "status": {"code": exchange.status, "message": HTTPStatus(exchange.status).phrase},
+                "headers": {"content-type": [exchange.content_type]},
                 "body": {"string": exchange.response},
             }
         )
@@ -95,6 +101,8 @@ def describe_difference(old: str, new: str, limit: int = 30) -> list[str]:
     if len(old_requests) != len(new_requests):
         lines.append(f"requests: {len(old_requests)} committed, {len(new_requests)} recorded")
     for index, (before, after) in enumerate(zip(old_requests, new_requests, strict=False)):
+        if (before.method, before.uri) != (after.method, after.uri):
+            lines.append(f"[{index}] request: {before.method} {before.uri} -> {after.method} {after.uri}")
         old_headers, new_headers = dict(before.headers), dict(after.headers)
         for name in sorted(set(old_headers) | set(new_headers)):
             if old_headers.get(name) != new_headers.get(name):

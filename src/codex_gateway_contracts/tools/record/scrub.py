@@ -19,6 +19,8 @@ HOME_PLACEHOLDER = "/tmp/codex-contracts-home"
 DATE_PLACEHOLDER = "2000-01-01"
 TIMEZONE_PLACEHOLDER = TIMEZONE
 TIMESTAMP_MS_PLACEHOLDER = 1_700_000_000_000
+#: Epoch seconds, as a float where Codex sends a float (the type is part of the body's shape).
+TIMESTAMP_S_PLACEHOLDER = 1_700_000_000
 
 #: Header names that can carry a credential. Dropped outright: a placeholder would only look like one.
 _SECRET_HEADER_RE = re.compile(r"key|token|secret|cookie|auth|passw|credential|signature", re.IGNORECASE)
@@ -28,6 +30,9 @@ _SAFE_HEADERS: frozenset[str] = frozenset()
 _TRANSPORT_HEADERS = frozenset({"content-length", "host", "connection"})
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _TIMESTAMP_KEYS = frozenset({"turn_started_at_unix_ms"})
+#: Epoch-seconds keys inside the named object: ``input[*].internal_chat_message_metadata_passthrough
+#: .create_time`` (a float; Codex 0.169.0+ sends it to a provider named OpenAI or Azure).
+_SECONDS_KEYS = frozenset({("internal_chat_message_metadata_passthrough", "create_time")})
 #: Objects whose key order Codex does not keep stable from run to run (a Rust HashMap): sorted.
 _UNORDERED_OBJECTS = frozenset({("client_metadata",)})
 
@@ -113,8 +118,11 @@ class Scrubber:
         if isinstance(value, dict):
             out: dict[str, Json] = {}
             for key, item in value.items():
-                if key in _TIMESTAMP_KEYS and isinstance(item, int) and not isinstance(item, bool):
+                number = isinstance(item, (int, float)) and not isinstance(item, bool)
+                if key in _TIMESTAMP_KEYS and isinstance(item, int) and number:
                     out[key] = TIMESTAMP_MS_PLACEHOLDER
+                elif (*path[-1:], key) in _SECONDS_KEYS and number:
+                    out[key] = type(item)(TIMESTAMP_S_PLACEHOLDER)
                 else:
                     out[key] = self.json(item, (*path, key))
             if path in _UNORDERED_OBJECTS:

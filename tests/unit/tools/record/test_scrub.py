@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
-from codex_gateway_contracts.tools.record.scrub import HOME_PLACEHOLDER, TIMESTAMP_MS_PLACEHOLDER, Scrubber
+from codex_gateway_contracts.tools.record.scrub import (
+    HOME_PLACEHOLDER,
+    TIMESTAMP_MS_PLACEHOLDER,
+    TIMESTAMP_S_PLACEHOLDER,
+    Scrubber,
+)
 
 
 def _sample(
@@ -82,3 +87,23 @@ def test_scrubber_rewrites_run_paths_and_keeps_the_body_shape() -> None:
     raw = {"input": [{"text": "root `/tmp/codex-contracts-home-x1y2/.codex/skills`"}], "n": 1, "b": None}
     out = json.loads(scrubber.body(json.dumps(raw).encode()))
     assert out == {"input": [{"text": "root `/tmp/codex-contracts-home/.codex/skills`"}], "n": 1, "b": None}
+
+
+def test_message_create_time_is_fixed_and_keeps_its_type() -> None:
+    """0.169.0+ send a float epoch to a provider named OpenAI; nothing else called create_time is touched."""
+    raw = {
+        "input": [
+            {
+                "type": "message",
+                "internal_chat_message_metadata_passthrough": {"turn_id": "t", "create_time": 1796283838.6589205},
+            },
+            {"type": "message", "internal_chat_message_metadata_passthrough": {"create_time": 1796283839}},
+            {"type": "message", "create_time": 1796283838.5},
+        ]
+    }
+    out = json.loads(Scrubber().body(json.dumps(raw).encode()))
+    meta = [item.get("internal_chat_message_metadata_passthrough", {}).get("create_time") for item in out["input"]]
+    assert meta[:2] == [TIMESTAMP_S_PLACEHOLDER, TIMESTAMP_S_PLACEHOLDER]
+    assert [type(value) for value in meta[:2]] == [float, int]
+    assert out["input"][2]["create_time"] == 1796283838.5
+    assert '"create_time":1700000000.0' in Scrubber().body(json.dumps(raw).encode())
