@@ -1,9 +1,9 @@
 """Mutation harness: a gateway that breaks on purpose, to measure what the suite catches.
 
-``FaultyGateway`` is a small, faithful Responses -> Chat Completions bridge (or a Responses
-passthrough) with one fault switched on. Each ``Fault`` names the verdict and finding the suite must
-give; ``codex-contracts-faults`` runs them all against the real provider mocks and
-prints the kill score. A suite that lets any of them pass is not protecting anyone.
+``FaultyGateway`` is a small, faithful Responses -> Chat Completions bridge (:mod:`.chat_bridge`), or a
+Responses passthrough (``/v1/responses`` and the compact endpoint), with one fault switched on. Each
+``Fault`` names the verdict and finding the suite must give; ``codex-contracts-faults`` runs them all
+against the real provider mocks and prints the kill score. A suite that lets any of them pass is not protecting anyone.
 """
 
 from __future__ import annotations
@@ -28,101 +28,7 @@ from ..core.runner import Case, CaseRunner, RouteAddress
 from ..core.sse import iter_sse
 from ..core.verdict import CaseResult, Translations, Verdict
 from ..wires.openai_responses import ResponsesStream
-
-Body = dict[str, Any]
-Items = list[dict[str, Any]]
-
-
-def to_chat(body: Mapping[str, Any]) -> Body:
-    """A faithful Responses -> Chat Completions translation of what Codex sends."""
-    messages: list[dict[str, Any]] = []
-    if isinstance(body.get("instructions"), str):
-        messages.append({"role": "system", "content": body["instructions"]})
-    for item in body.get("input") or []:
-        kind = item.get("type", "message")
-        if kind == "message":
-            role = "system" if item.get("role") == "developer" else item.get("role", "user")
-            parts = item.get("content") or []
-            text = "\n".join(p.get("text", "") for p in parts if isinstance(p, dict) and "text" in p)
-            images = [p["image_url"] for p in parts if isinstance(p, dict) and p.get("type") == "input_image"]
-            content: Any = text
-            if images:
-                content = [{"type": "text", "text": text}]
-                content += [{"type": "image_url", "image_url": {"url": url}} for url in images]
-            messages.append({"role": role, "content": content})
-        elif kind in {"function_call", "custom_tool_call"}:
-            arguments = item.get("arguments") or json.dumps({"input": item.get("input", "")})
-            call = {
-                "id": item["call_id"],
-                "type": "function",
-                "function": {"name": item["name"], "arguments": arguments},
-            }
-            messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        elif kind in {"function_call_output", "custom_tool_call_output"}:
-            messages.append({"role": "tool", "tool_call_id": item["call_id"], "content": item.get("output", "")})
-    tools: list[dict[str, Any]] = []
-    for tool in body.get("tools") or []:
-        if tool.get("type") == "function":
-            tools.append(
-                {"type": "function", "function": {"name": tool["name"], "parameters": tool.get("parameters", {})}}
-            )
-        elif tool.get("type") == "custom":
-            schema = {"type": "object", "properties": {"input": {"type": "string"}}, "required": ["input"]}
-            tools.append({"type": "function", "function": {"name": tool["name"], "parameters": schema}})
-        elif tool.get("type") == "namespace":
-            for inner in tool.get("tools") or []:
-                name = f"{tool['name']}__{inner['name']}"
-                tools.append(
-                    {"type": "function", "function": {"name": name, "parameters": inner.get("parameters", {})}}
-                )
-    return {
-        "model": body["model"],
-        "messages": messages,
-        "tools": tools,
-        "tool_choice": "auto",
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
-
-
-def chat_stream_to_items(text: str) -> Items:
-    """Fold a chat SSE stream into Responses output items (custom tools map back to custom_tool_call)."""
-    content, calls = "", dict[int, dict[str, str]]()
-    for event in iter_sse(text):
-        chunk = event.json()
-        for choice in chunk.get("choices") or [] if isinstance(chunk, dict) else []:
-            delta = choice.get("delta") or {}
-            content += delta.get("content") or ""
-            for call in delta.get("tool_calls") or []:
-                entry = calls.setdefault(call.get("index", 0), {"name": "", "arguments": "", "id": ""})
-                function = call.get("function") or {}
-                entry["name"] += function.get("name") or ""
-                entry["arguments"] += function.get("arguments") or ""
-                entry["id"] = call.get("id") or entry["id"]
-    items: Items = []
-    if content:
-        items.append(
-            {
-                "type": "message",
-                "id": "msg_fg",
-                "role": "assistant",
-                "status": "completed",
-                "content": [{"type": "output_text", "text": content, "annotations": []}],
-            }
-        )
-    for index in sorted(calls):
-        call = calls[index]
-        items.append(
-            {
-                "type": "function_call",
-                "id": f"fc_fg{index}",
-                "status": "completed",
-                "call_id": call["id"],
-                "name": call["name"],
-                "arguments": call["arguments"],
-            }
-        )
-    return items
+from .chat_bridge import Body, Items, chat_stream_to_items, flat_name, namespaced, to_chat
 
 
 @dataclass(frozen=True)
@@ -139,7 +45,7 @@ class Fault:
     upstream: Callable[[Body, Mapping[str, Any]], None] | None = None
     items: Callable[[Items], None] | None = None
     short_circuit: str | None = None  # no_upstream | answer_400
-    reply: str | None = None  # answer_500 | json | no_completed | completed_without_id | usage_without_total | ...
+    reply: str | None = None  # answer_500 | json | no_completed | ... | forward_compact (compact to a chat provider)
 
 
 def _messages(role: str) -> Callable[[Body, Mapping[str, Any]], None]:
@@ -203,6 +109,46 @@ def _pop(key: str) -> Callable[[Body, Mapping[str, Any]], None]:
         up.pop(key, None)
 
     return apply
+
+
+def _input_without(kind: str) -> Callable[[Body, Mapping[str, Any]], None]:
+    def drop(up: Body, _: Mapping[str, Any]) -> None:
+        up["input"] = [i for i in up.get("input") or [] if not (isinstance(i, dict) and i.get("type") == kind)]
+
+    return drop
+
+
+def _strip_reasoning(up: Body, _: Mapping[str, Any]) -> None:
+    for item in up.get("input") or []:
+        if isinstance(item, dict) and item.get("type") == "reasoning":
+            item.pop("encrypted_content", None)
+
+
+def _unload_searched_tools(up: Body, _: Mapping[str, Any]) -> None:
+    for item in up.get("input") or []:
+        if isinstance(item, dict) and item.get("type") == "tool_search_output":
+            item["tools"] = []
+
+
+def _drop_second_call(up: Body, _: Mapping[str, Any]) -> None:
+    calls = [n for n, m in enumerate(up["messages"]) if m.get("tool_calls")]
+    if len(calls) > 1:
+        del up["messages"][calls[1]]
+
+
+def _drop_namespaces(up: Body, codex: Mapping[str, Any]) -> None:
+    flat = set(namespaced(codex))
+    up["tools"] = [t for t in up["tools"] if t["function"]["name"] not in flat]
+
+
+def _no_compaction(items: Items) -> None:
+    items[:] = [i for i in items if i.get("type") != "compaction"]
+
+
+def _flat_calls(items: Items) -> None:
+    for item in items:
+        if item.get("namespace"):
+            item["name"] = flat_name(item.pop("namespace"), item["name"])
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -394,6 +340,94 @@ FAULTS: tuple[Fault, ...] = (
         "bad_reply:text .*never reached Codex",
         items=_alter_text,
     ),
+    # -- the session contract: compaction, carried state, MCP tools ------------------------------------------
+    Fault(
+        "drop_compaction_trigger",
+        "drops Codex 0.169's compaction_trigger item on passthrough",
+        "drop",
+        r"drop:input\[\d+\] the compaction_trigger did not reach",
+        mode="passthrough",
+        cassette="0.169.0/auto_compaction",
+        upstream=_input_without("compaction_trigger"),
+    ),
+    Fault(
+        "answer_without_compaction_item",
+        "answers Codex's compaction request without the provider's compaction item",
+        "bad_reply",
+        "bad_reply:expected exactly one compaction output item, got 0",
+        mode="passthrough",
+        cassette="0.171.0/auto_compaction",
+        items=_no_compaction,
+    ),
+    Fault(
+        "compact_without_compaction_item",
+        "answers Codex 0.130's POST /v1/responses/compact without the compaction item",
+        "bad_reply",
+        "bad_reply:silently loses its context",
+        mode="passthrough",
+        cassette="0.130.0/auto_compaction",
+        items=_no_compaction,
+    ),
+    Fault(
+        "forward_compact_to_chat",
+        "forwards /v1/responses/compact to a chat-only provider",
+        "upstream_reject",
+        "upstream_reject:/responses/compact .*does not serve",
+        provider="deepseek",
+        cassette="0.130.0/auto_compaction",
+        reply="forward_compact",
+    ),
+    Fault(
+        "drop_compaction_item",
+        "drops the compaction item Codex carries back in the next request",
+        "drop",
+        r"drop:input\[\d+\]\.encrypted_content the compaction item",
+        mode="passthrough",
+        cassette="0.169.0/auto_compaction",
+        upstream=_input_without("compaction"),
+    ),
+    Fault(
+        "drop_reasoning_content",
+        "strips the encrypted reasoning Codex carries across turns",
+        "drop",
+        r"drop:input\[\d+\]\.encrypted_content a reasoning item",
+        mode="passthrough",
+        cassette="0.171.0/long_session",
+        upstream=_strip_reasoning,
+    ),
+    Fault(
+        "drop_parallel_call",
+        "keeps only the first of two parallel tool calls Codex replays",
+        "drop",
+        r"drop:input\[\d+\] a tool call Codex replayed .*echo two",
+        cassette="0.169.0/long_session",
+        upstream=_drop_second_call,
+    ),
+    Fault(
+        "drop_mcp_tools",
+        "drops Codex's namespaced MCP tools",
+        "drop",
+        "drop:tools .*add",
+        cassette="0.130.0/mcp_tools",
+        upstream=_drop_namespaces,
+    ),
+    Fault(
+        "flatten_namespace",
+        "gives Codex the provider's flat MCP call name instead of the namespaced call",
+        "bad_reply",
+        "bad_reply:unsupported call: mcp__calc",
+        cassette="0.130.0/mcp_tools",
+        items=_flat_calls,
+    ),
+    Fault(
+        "drop_tool_search_tools",
+        "empties the tools a tool search loaded (Codex 0.169's deferred MCP tools)",
+        "drop",
+        r"drop:input\[\d+\]\.tools .*add",
+        mode="passthrough",
+        cassette="0.169.0/mcp_tools",
+        upstream=_unload_searched_tools,
+    ),
 )
 
 
@@ -425,10 +459,10 @@ class FaultyGateway:
         self.server.close()
 
     def _serve(self, request: Request) -> Response:
-        status, content_type, payload = self.respond(json.loads(request.body))
+        status, content_type, payload = self.respond(json.loads(request.body), request.path)
         return Response(status, content_type, payload)
 
-    def respond(self, body: Body) -> tuple[int, str, bytes]:
+    def respond(self, body: Body, path: str = "/v1/responses") -> tuple[int, str, bytes]:
         """Bridge one Codex request, applying the fault."""
         fault = self.fault
         if fault and fault.short_circuit == "answer_400":
@@ -442,6 +476,8 @@ class FaultyGateway:
             }
             return self._stream([item], None)
         api_base, mode = self.routes[body["model"]]
+        if path.rstrip("/").endswith("/responses/compact"):
+            return self._compact(body, api_base, mode)
         upstream: Body = copy.deepcopy(dict(body)) if mode == "passthrough" else to_chat(body)
         if mode == "passthrough":
             upstream.pop("client_metadata", None)
@@ -462,11 +498,27 @@ class FaultyGateway:
                 if e and e.get("type") == "response.output_item.done"
             ]
             if mode == "passthrough"
-            else chat_stream_to_items(reply.text)
+            else chat_stream_to_items(reply.text, namespaced(body))
         )
         if fault and fault.items:
             fault.items(items)
         return self._stream(items, fault.reply if fault else None)
+
+    def _compact(self, body: Body, api_base: str, mode: str) -> tuple[int, str, bytes]:
+        """Codex 0.130's compact endpoint: passed through as JSON; a chat bridge refuses it itself."""
+        fault = self.fault
+        if mode == "chat" and not (fault and fault.reply == "forward_compact"):
+            return 400, "application/json", b'{"error": {"message": "compaction is not supported for a chat provider"}}'
+        upstream = {k: v for k, v in copy.deepcopy(body).items() if k != "client_metadata"}
+        if fault and fault.upstream and mode == "passthrough":
+            fault.upstream(upstream, body)
+        reply = httpx.post(f"{api_base}/responses/compact", json=upstream, timeout=30, trust_env=False)
+        if reply.status_code != 200:
+            return reply.status_code, "application/json", json.dumps({"error": {"message": reply.text}}).encode()
+        document = reply.json()
+        if fault and fault.items:
+            fault.items(document["output"])
+        return 200, "application/json", json.dumps(document).encode()
 
     @staticmethod
     def _stream(items: Items, reply: str | None) -> tuple[int, str, bytes]:

@@ -35,12 +35,36 @@ def test_there_are_at_least_twenty_distinct_faults() -> None:
     }
 
 
-@pytest.mark.parametrize("mode", ["chat", "passthrough"])
-@pytest.mark.parametrize("cassette", ["0.169.0/tool_call", "0.130.0/tool_call", "0.169.0/image_input"])
+TURNS = ["0.169.0/tool_call", "0.130.0/tool_call", "0.169.0/image_input"]
+#: Whole sessions a faithful gateway carries: a passthrough all of them (compaction in both forms, MCP
+#: tools behind a tool search, encrypted reasoning); a chat bridge the ones a chat provider can serve.
+SESSIONS = [
+    ("passthrough", "0.130.0/auto_compaction"),
+    ("passthrough", "0.169.0/auto_compaction"),
+    ("passthrough", "0.171.0/auto_compaction"),
+    ("passthrough", "0.169.0/mcp_tools"),
+    ("passthrough", "0.171.0/long_session"),
+    ("chat", "0.130.0/mcp_tools"),
+    ("chat", "0.169.0/long_session"),
+    ("chat", "0.171.0/auto_compaction_local"),
+]
+
+
+@pytest.mark.parametrize(("mode", "cassette"), [(m, c) for m in ("chat", "passthrough") for c in TURNS] + SESSIONS)
 def test_faithful_bridge_passes(catalogue: Catalogue, mode: str, cassette: str) -> None:
     outcome = run_fault(None, catalogue, CASSETTES, TRANSLATIONS, mode=mode, cassette=cassette)
     assert outcome.result.verdict == "pass", outcome.result.findings
     assert all(len(e.calls) == 1 for e in outcome.result.exchanges)
+
+
+def test_a_chat_bridge_cannot_compact_and_the_suite_says_so(catalogue: Catalogue) -> None:
+    # The faithful bridge refuses 0.130's compact endpoint itself; 0.169's trigger cannot reach a chat model.
+    refused = run_fault(None, catalogue, CASSETTES, TRANSLATIONS, mode="chat", cassette="0.130.0/auto_compaction")
+    assert refused.result.verdict == "gateway_reject"
+    assert "remote compaction request (POST /v1/responses/compact)" in refused.result.findings[0].message
+    lost = run_fault(None, catalogue, CASSETTES, TRANSLATIONS, mode="chat", cassette="0.169.0/auto_compaction")
+    kinds = {(f.kind, f.request) for f in lost.result.findings}
+    assert {("drop", 1), ("bad_reply", 1), ("drop", 3), ("bad_reply", 3)} <= kinds, lost.result.findings
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
