@@ -173,3 +173,82 @@ def test_later_plans_answer_the_following_calls(fleet: MockFleet, synthetic: Cat
     with fleet.expecting("b", first, "n", later=[second]):
         answers = [post(f"{base}/chat/completions", CHAT).json()["choices"][0]["message"]["content"] for _ in range(3)]
     assert answers == ["one [n]", "two [n]", "two [n]"]
+
+
+# -- whole sessions: compaction, MCP namespaces, tool search, reported usage --------------------------------
+TRIGGER = {"type": "compaction_trigger"}
+USER = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "run echo"}]}
+
+
+def responses_items(text: str) -> list[dict[str, object]]:
+    return [e["item"] for e in (ev.json() for ev in iter_sse(text)) if e["type"] == "response.output_item.done"]
+
+
+def test_a_compaction_is_the_answer_only_to_a_request_that_asks_for_one(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-c", synthetic.get("strictresponses"), "c")
+    plan = (ReplyItem("compaction", text="recorded"),)
+    with fleet.expecting("c", plan, "n6", later=[plan]):
+        asked = post(f"{base}/v1/responses", {"model": "m", "input": [USER, TRIGGER], "stream": True}).text
+        lost = post(f"{base}/v1/responses", {"model": "m", "input": [USER], "stream": True}).text
+    (compaction,) = responses_items(asked)
+    assert compaction["type"] == "compaction" and compaction["encrypted_content"].startswith("gAAAAB")
+    first, _ = fleet.take("c")
+    # What the verdict expects back is what this reply carried, not the recorded content.
+    assert first.reply_items == (ReplyItem("compaction", text=compaction["encrypted_content"]),)
+    (text,) = responses_items(lost)
+    assert text["type"] == "message" and "no compaction_trigger reached the model" in json.dumps(text)
+
+
+def test_a_chat_model_asked_to_compact_answers_in_text(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    with fleet.expecting("b", (ReplyItem("compaction", text="x"),), "n7"):
+        reply = post(f"{base}/chat/completions", CHAT).json()
+    assert reply["choices"][0]["message"]["content"] == "(no compaction_trigger reached the model) [n7]"
+
+
+NAMESPACE = {
+    "type": "namespace",
+    "name": "mcp__calc__",
+    "description": "calc",
+    "tools": [{"type": "function", "name": "add", "parameters": {"type": "object"}}],
+}
+
+
+def test_an_mcp_call_goes_to_the_namespace_or_flat_name_the_request_offers(
+    fleet: MockFleet, synthetic: Catalogue
+) -> None:
+    responses = fleet.register("0-c", synthetic.get("strictresponses"), "c")
+    chat = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    # Recorded with Codex 0.169's spelling; the request here offers 0.130's: the model calls what is offered.
+    plan = (ReplyItem("function_call", name="add", arguments='{"a": 2, "b": 3}', namespace="mcp__calc"),)
+    with fleet.expecting("c", plan, "n8"):
+        text = post(f"{responses}/v1/responses", {"model": "m", "input": [], "tools": [NAMESPACE], "stream": True})
+    (called,) = responses_items(text.text)
+    assert (called["name"], called["namespace"]) == ("add", "mcp__calc__")
+    flat = {**CHAT, "tools": [{"type": "function", "function": {"name": "mcp__calc____add"}}]}
+    with fleet.expecting("b", plan, "n8"):
+        message = post(f"{chat}/chat/completions", flat).json()["choices"][0]["message"]
+        unoffered = post(f"{chat}/chat/completions", CHAT).json()["choices"][0]["message"]
+    assert message["tool_calls"][0]["function"]["name"] == "mcp__calc____add"
+    assert unoffered["content"] == "(tool add (namespace mcp__calc) not offered) [n8]"
+
+
+def test_a_tool_search_is_made_only_where_the_request_offers_it(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-c", synthetic.get("strictresponses"), "c")
+    plan = (ReplyItem("tool_search_call", arguments='{"query": "calc add"}'),)
+    search = {"type": "tool_search", "execution": "client"}
+    with fleet.expecting("c", plan, "n9", later=[plan]):
+        offered = post(f"{base}/v1/responses", {"model": "m", "input": [], "tools": [search], "stream": True})
+        missing = post(f"{base}/v1/responses", {"model": "m", "input": [], "stream": True})
+    (call,) = responses_items(offered.text)
+    assert call["type"] == "tool_search_call" and call["arguments"] == {"query": "calc add"}
+    assert call["execution"] == "client"
+    assert "(tool tool_search not offered)" in json.dumps(responses_items(missing.text))
+
+
+def test_each_answer_reports_the_prompt_tokens_the_case_asks_for(fleet: MockFleet, synthetic: Catalogue) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    with fleet.expecting("b", (ReplyItem("text", text="x"),), "t", tokens=[5000]):
+        usages = [post(f"{base}/chat/completions", CHAT).json()["usage"] for _ in range(2)]
+    assert [u["prompt_tokens"] for u in usages] == [5000, 21]
+    assert usages[0]["total_tokens"] == 5007

@@ -118,3 +118,65 @@ def test_responses_keepalive_comment_only_when_the_provider_sends_one() -> None:
         "openai-responses", True, keepalive_comments=True, keepalive_text="OPENROUTER PROCESSING"
     ).payload.startswith(b": OPENROUTER PROCESSING\n\n")
     assert go("openai-responses", True).payload.startswith(b"event: response.created")
+
+
+@pytest.mark.parametrize("wire", wires.keys())
+@pytest.mark.parametrize("stream", [False, True])
+def test_every_wire_reports_the_prompt_tokens_a_case_asks_for(wire: str, stream: bool) -> None:
+    # A real Codex compacts when the reported usage crosses its model_auto_compact_token_limit.
+    plan = (ReplyItem("text", text="hi"),)
+    reply = wires.get(wire).reply(
+        {}, plan, model="m", stream=stream, include_usage=True, call_prefix="p", input_tokens=4321
+    )
+    payload = reply.payload
+    if wire == "bedrock-invoke" and stream:  # Anthropic events, base64 inside event-stream frames
+        payload = b"".join(base64.b64decode(json.loads(p)["bytes"]) for _, p in decode_eventstream(payload))
+    assert b"4321" in payload
+
+
+def test_the_compact_endpoint_echoes_user_messages_then_exactly_one_compaction_item() -> None:
+    request = {
+        "model": "gpt-5.5",
+        "input": [
+            {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "rules"}]},
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "run echo"}]},
+            {"type": "function_call", "name": "exec_command", "arguments": "{}", "call_id": "c"},
+            {"role": "user", "content": "and then?"},
+        ],
+    }
+    reply = wires.get("openai-responses-compact").reply(
+        {},
+        (ReplyItem("text", text="ignored"),),
+        model="gpt-5.5",
+        stream=True,
+        include_usage=False,
+        call_prefix="call_x",
+        request=request,
+    )
+    document = json.loads(reply.payload)
+    assert reply.content_type == "application/json" and document["object"] == "response.compaction"
+    output = document["output"]
+    assert [(i["type"], i.get("role")) for i in output] == [
+        ("message", "user"),
+        ("message", "user"),
+        ("compaction", None),
+    ]
+    assert output[1]["content"] == [{"type": "input_text", "text": "and then?"}]
+    assert [i.kind for i in reply.items] == ["user_message", "user_message", "compaction"]
+    assert reply.items[-1].text == output[-1]["encrypted_content"]
+
+
+def test_a_responses_stream_carries_compaction_tool_search_and_namespaced_calls() -> None:
+    plan = (
+        ReplyItem("compaction", text="recorded"),
+        ReplyItem("tool_search_call", arguments='{"query": "calc"}'),
+        ReplyItem("function_call", name="add", arguments="{}", namespace="mcp__calc"),
+    )
+    reply = wires.get("openai-responses").reply({}, plan, model="m", stream=True, include_usage=False, call_prefix="p")
+    events = [e.json() for e in iter_sse(reply.payload.decode())]
+    added = [e["item"] for e in events if e["type"] == "response.output_item.added"]
+    done = [e["item"] for e in events if e["type"] == "response.output_item.done"]
+    assert added[0] == done[0] and "status" not in done[0], "a compaction item is announced as it is done"
+    assert done[1]["type"] == "tool_search_call" and done[1]["arguments"] == {"query": "calc"}
+    assert (done[2]["name"], done[2]["namespace"]) == ("add", "mcp__calc")
+    assert reply.items[0] == ReplyItem("compaction", text=done[0]["encrypted_content"]) != plan[0]
