@@ -2,8 +2,9 @@
 
 The contract suite replays recorded requests and judges the gateway's stream by rule; this proves the
 rules are the right ones, by letting Codex itself accept or refuse what the gateway answers: exit code,
-final message (the mock's nonce must come back), and for a tool round trip the tool output must reach
-the provider on the second call. A failure names Codex's error and what every upstream call got.
+final message (the mock's nonce must come back), for a tool round trip (a shell command or an MCP tool)
+the tool output must reach the provider on the next call, and in a compaction session Codex must really
+compact and carry the compacted history on. A failure names Codex's error and what every upstream call got.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from .core.mocks import UpstreamCall
 from .core.runner import RouteAddress
 from .core.verdict import Outcome
 from .errors import E2EExpectationsError, ExpectationsError
+from .tools.record.scenarios import Scenario
 
-VERSIONS = ("0.169.0", "0.130.0")
-SCENARIOS = ("basic", "tool_call")
+#: Scenarios of ``cassettes/scenarios.yaml`` run for real (their prompt and Codex settings; the mock's
+#: answers are :func:`script`'s): a turn, a tool round trip, compaction in both forms, an MCP round trip.
+SCENARIOS = ("basic", "tool_call", "auto_compaction", "auto_compaction_local", "mcp_tools")
 DEFAULT_TIMEOUT = 120.0
 ENV_FLAG = "CODEX_CONTRACTS_E2E"
+#: Prompt tokens the first answer of a compaction session reports: above the scenario's
+#: ``model_auto_compact_token_limit`` (1000), so Codex compacts before its next request.
+COMPACTION_TOKENS = 5000
+#: What the MCP server's ``add`` returns for 2 and 3 (``cassettes/mcp/calc_server.py``).
+MCP_SUM = "2 + 3 = 5"
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,18 @@ class E2ECase:
         return "e2e" + hashlib.sha256(self.id.encode()).hexdigest()[:10]
 
 
-def cases(routes: Sequence[str]) -> list[E2ECase]:
+def recorded_versions(cassettes: Path) -> list[str]:
+    """The Codex versions with cassettes (``cassettes/codex/<version>/``), newest first.
+
+    Adding a version to the end-to-end run is adding its recording.
+    """
+    folders = [p.name for p in cassettes.iterdir() if p.is_dir()] if cassettes.is_dir() else []
+    return sorted(folders, key=lambda v: tuple(int(x) if x.isdigit() else x for x in v.split(".")), reverse=True)
+
+
+def cases(routes: Sequence[str], versions: Sequence[str]) -> list[E2ECase]:
     """Every version x route x scenario, grouped by version so each binary is installed once."""
-    return [E2ECase(v, s, r) for v in VERSIONS for r in routes for s in SCENARIOS]
+    return [E2ECase(v, s, r) for v in versions for r in routes for s in SCENARIOS]
 
 
 def enabled(flag: bool, environ: Mapping[str, str] = os.environ) -> bool:
@@ -61,17 +78,58 @@ def enabled(flag: bool, environ: Mapping[str, str] = os.environ) -> bool:
     return flag or environ.get(ENV_FLAG, "").strip() == "1"
 
 
-def reply_plans(case: E2ECase) -> tuple[tuple[ReplyItem, ...], list[tuple[ReplyItem, ...]]]:
-    """The mock's answers: one text, or an ``exec_command`` call and then a text."""
+@dataclass(frozen=True)
+class Script:
+    """What the provider mock answers in one scenario, and what a pass needs beyond Codex's exit code."""
+
+    #: The first model call's answer, then the following ones'.
+    plan: tuple[ReplyItem, ...]
+    later: tuple[tuple[ReplyItem, ...], ...] = ()
+    #: Prompt tokens reported by the successive answers (then the mock's default).
+    tokens: tuple[int, ...] = ()
+    #: Text the tool's result must carry into the call after the tool call ("" when no tool runs).
+    tool_output: str = ""
+    #: ``remote`` or ``local``: Codex must compact after the tool ran, and carry the result on.
+    compaction: str = ""
+
+
+def script(case: E2ECase) -> Script:
+    """The mock's answers per scenario.
+
+    A text; a shell command, then a text; the same with a large reported usage, so that Codex compacts in
+    between (remotely: one compaction item; locally: a summary); an MCP tool call, then a text.
+    """
+    shell = ReplyItem("function_call", name="exec_command", arguments=json.dumps({"cmd": f"echo e2e-{case.nonce}"}))
+    done = (ReplyItem("text", text="The command printed its marker."),)
     if case.scenario == "tool_call":
-        call = ReplyItem("function_call", name="exec_command", arguments=json.dumps({"cmd": f"echo e2e-{case.nonce}"}))
-        return (call,), [(ReplyItem("text", text="The command printed its marker."),)]
-    return (ReplyItem("text", text="Hello from the end-to-end mock."),), []
+        return Script((shell,), (done,), tool_output=f"e2e-{case.nonce}")
+    if case.scenario == "auto_compaction":
+        compacted = (ReplyItem("compaction"),)
+        return Script((shell,), (compacted, done), (COMPACTION_TOKENS,), f"e2e-{case.nonce}", "remote")
+    if case.scenario == "auto_compaction_local":
+        summary = (ReplyItem("text", text=f"SUMMARY: the user ran echo e2e-{case.nonce}."),)
+        return Script((shell,), (summary, done), (COMPACTION_TOKENS,), f"e2e-{case.nonce}", "local")
+    if case.scenario == "mcp_tools":
+        # The namespace is the one the request offers (0.130.0: mcp__calc__, 0.169+: mcp__calc).
+        add = ReplyItem("function_call", name="add", arguments=json.dumps({"a": 2, "b": 3}), namespace="mcp__calc")
+        return Script((add,), ((ReplyItem("text", text="The calc tool answered."),),), tool_output=MCP_SUM)
+    return Script((ReplyItem("text", text="Hello from the end-to-end mock."),))
 
 
-def codex_config(settings: Mapping[str, Any], address: RouteAddress) -> str:
-    """``config.toml`` for a run through the gateway: the scenario's settings, the route's model and headers."""
-    return render_config(address.model, f"{address.base_url.rstrip('/')}/v1", settings, address.headers)
+def reply_plans(case: E2ECase) -> tuple[tuple[ReplyItem, ...], list[tuple[ReplyItem, ...]]]:
+    """The mock's first answer and the following ones (:func:`script`)."""
+    planned = script(case)
+    return planned.plan, list(planned.later)
+
+
+def codex_config(scenario: Scenario, address: RouteAddress) -> str:
+    """``config.toml`` for a run through the gateway.
+
+    The scenario's settings (compaction limit, MCP servers) and provider name (``OpenAI`` compacts
+    remotely), the route's model and headers.
+    """
+    base_url = f"{address.base_url.rstrip('/')}/v1"
+    return render_config(address.model, base_url, scenario.settings(), address.headers, scenario.provider_name)
 
 
 # -- judging ------------------------------------------------------------------------------------------
@@ -109,8 +167,10 @@ def model_calls(calls: Sequence[UpstreamCall]) -> list[UpstreamCall]:
 def problems(case: E2ECase, run: CodexRun, calls: Sequence[UpstreamCall]) -> list[str]:
     """Why the case failed, most telling first; empty when Codex accepted everything."""
     found: list[str] = []
+    planned = script(case)
     posts = model_calls(calls)
     rejected = [c for c in posts if not c.accepted]
+    finished = not run.timed_out and run.exit_code == 0
     if run.timed_out:
         found.append(f"Codex timed out after {run.seconds:.0f} s")
     elif run.exit_code != 0:
@@ -119,17 +179,43 @@ def problems(case: E2ECase, run: CodexRun, calls: Sequence[UpstreamCall]) -> lis
         found.append("upstream: " + "; ".join(describe_call(c, short=True) for c in rejected))
     if not posts:
         found.append("no upstream call reached the provider mock")
-    if not run.timed_out and run.exit_code == 0 and f"[{case.nonce}]" not in run.final_text:
+    if finished and f"[{case.nonce}]" not in run.final_text:
         found.append(f"Codex's final message lacks the mock's marker [{case.nonce}]: {_clip(run.final_text, 200)!r}")
-    if case.scenario == "tool_call" and not rejected:
-        marker = f"e2e-{case.nonce}"
-        if len(posts) < 2:
-            offered = any(item.kind == "function_call" for item in posts[0].reply_items) if posts else False
-            why = "" if offered else "; the provider request offered no exec_command tool (dropped by the gateway)"
-            found.append(f"no tool round trip: {len(posts)} model call(s), 2 expected{why}")
-        elif not any(marker in text for text in _tool_outputs(posts[1].body)):
-            found.append(f"the second upstream call does not carry the tool output {marker!r}")
+    # A compaction session that failed has already said why; the tool may well have run.
+    if planned.tool_output and not rejected and (finished or not planned.compaction):
+        found.extend(_round_trip(planned, posts))
+    if planned.compaction and finished and not rejected and len(posts) >= 2:
+        found.extend(_compaction(planned, posts))
     return found
+
+
+def _round_trip(planned: Script, posts: Sequence[UpstreamCall]) -> list[str]:
+    """The tool ran and its output reached the provider on the next call."""
+    tool = planned.plan[0]
+    what = "MCP tool" if tool.namespace else "tool"
+    if len(posts) < 2:
+        offered = any(item.kind == "function_call" for item in posts[0].reply_items) if posts else False
+        why = "" if offered else f"; the provider request offered no {tool.name} tool (dropped by the gateway)"
+        return [f"no {what} round trip: {len(posts)} model call(s), 2 expected{why}"]
+    if not any(planned.tool_output in text for text in _tool_outputs(posts[1].body)):
+        return [f"the second upstream call does not carry the {what} output {planned.tool_output!r}"]
+    return []
+
+
+def _compaction(planned: Script, posts: Sequence[UpstreamCall]) -> list[str]:
+    """Codex compacted after the tool ran (one more model call) and the next call carries what it got."""
+    if len(posts) < 3:
+        return [
+            f"Codex never compacted: {len(posts)} model calls, 3 expected (the first answer reported "
+            f"{planned.tokens[0]} prompt tokens, above the scenario's model_auto_compact_token_limit: did the "
+            "gateway pass the usage on?)"
+        ]
+    kept = [i.text for i in posts[1].reply_items if i.kind in {"compaction", "text"} and i.text]
+    carried = json.dumps(posts[2].body, ensure_ascii=False)
+    if kept and kept[0] not in carried:
+        what = "compaction item" if planned.compaction == "remote" else "summary"
+        return [f"the call after the compaction does not carry the provider's {what} ({kept[0][:40]!r}...)"]
+    return []
 
 
 def codex_error(stderr: str) -> str:

@@ -64,10 +64,18 @@ class RouteMocks:
     route: str
 
     def expecting(
-        self, plan: Sequence[ReplyItem], nonce: str, *, later: Sequence[Sequence[ReplyItem]] = ()
+        self,
+        plan: Sequence[ReplyItem],
+        nonce: str,
+        *,
+        later: Sequence[Sequence[ReplyItem]] = (),
+        tokens: Sequence[int] = (),
     ) -> AbstractContextManager[None]:
-        """While the block runs, the route's mocks answer with ``plan`` (then ``later``) and record the calls."""
-        return self.fleet.expecting(self.route, plan, nonce, later=later)
+        """While the block runs, the route's mocks answer with ``plan`` (then ``later``) and record the calls.
+
+        ``tokens``: the prompt tokens the successive answers report (a large one makes Codex compact).
+        """
+        return self.fleet.expecting(self.route, plan, nonce, later=later, tokens=tokens)
 
     def take(self) -> list[UpstreamCall]:
         """The calls recorded for the route since the last ``take``."""

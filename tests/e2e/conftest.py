@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from codex_gateway_contracts.codex.install import ensure_codex
-from codex_gateway_contracts.e2e import DEFAULT_TIMEOUT, E2EExpectation, cases, enabled, load_expectations
+from codex_gateway_contracts.e2e import (
+    DEFAULT_TIMEOUT,
+    E2EExpectation,
+    cases,
+    enabled,
+    load_expectations,
+    recorded_versions,
+)
 from codex_gateway_contracts.errors import CodexError, E2EExpectationsError
 from codex_gateway_contracts.plugin import contracts_session
 from codex_gateway_contracts.session import Contracts
@@ -64,9 +71,10 @@ def _enabled(config: pytest.Config) -> bool:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per Codex version x route of the session's gateway x scenario."""
+    """One test per Codex version (each recorded one) x route of the session's gateway x scenario."""
     if "e2e_case" in metafunc.fixturenames:
-        selected = cases(contracts_session(metafunc.config).routes())
+        session = contracts_session(metafunc.config)
+        selected = cases(session.routes(), recorded_versions(session.settings.cassettes))
         metafunc.parametrize("e2e_case", selected, ids=[case.id for case in selected])
 
 
@@ -118,7 +126,7 @@ def e2e_expectations(request: pytest.FixtureRequest, contracts: Contracts) -> di
         gateway = contracts.gateway
         path = contracts.settings.rootdir / "expectations" / f"e2e-{gateway.name}-{gateway.version}.yaml"
     entries = load_expectations(path)
-    known = {case.id for case in cases(contracts.routes)}
+    known = {case.id for case in cases(contracts.routes, recorded_versions(contracts.settings.cassettes))}
     if stale := sorted(set(entries) - known):
         raise E2EExpectationsError(f"{path}: entries match no end-to-end case: {', '.join(stale)}")
     return entries

@@ -1,9 +1,10 @@
 """The real Codex CLI through the gateway into the strict mocks: does Codex itself accept the answer?
 
 Per Codex version x route x scenario: ``codex exec`` against ``<proxy>/v1`` with the route as model.
-Passes when Codex exits 0, its final message carries the mock's nonce, and (tool_call) the second
-upstream call carries the tool's output. Otherwise it fails naming Codex's error and each upstream
-answer, or is a strict xfail listed in ``expectations/e2e-litellm-<version>.yaml``.
+Passes when Codex exits 0, its final message carries the mock's nonce, a tool's output (shell or MCP)
+reaches the provider on the next call, and in a compaction session Codex compacted and carried the
+result on. Otherwise it fails naming Codex's error and each upstream answer, or is a strict xfail
+listed in ``expectations/e2e-litellm-<version>.yaml``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from codex_gateway_contracts.codex.config import codex_env
 from codex_gateway_contracts.codex.run import CodexRun, run_exec
+from codex_gateway_contracts.core.cassettes import ReplyItem
 from codex_gateway_contracts.core.catalogue import load_catalogue
 from codex_gateway_contracts.core.deployments import load_deployments
 from codex_gateway_contracts.core.mocks import UpstreamCall
@@ -29,8 +31,10 @@ from codex_gateway_contracts.e2e import (
     failure_message,
     load_expectations,
     problems,
+    recorded_versions,
     redact,
     reply_plans,
+    script,
 )
 from codex_gateway_contracts.session import Contracts
 from codex_gateway_contracts.tools.record.scenarios import Scenario
@@ -49,13 +53,13 @@ def test_codex_exec_through_gateway(
 ) -> None:
     binary = codex_binary(e2e_case.version)
     scenario = e2e_scenarios[e2e_case.scenario]
-    config = codex_config(scenario.config, contracts.address(e2e_case.route))
+    config = codex_config(scenario, contracts.address(e2e_case.route))
     (tmp_path / "work").mkdir()
-    plan, later = reply_plans(e2e_case)
+    planned = script(e2e_case)
     timeout = float(request.config.getoption("contracts_e2e_timeout", default=DEFAULT_TIMEOUT))
     # Contract cases of this route may still be running: the lease waits for them, then lends the mocks.
     with contracts.route_lease(e2e_case.route) as mocks:
-        with mocks.expecting(plan, e2e_case.nonce, later=later):
+        with mocks.expecting(planned.plan, e2e_case.nonce, later=planned.later, tokens=planned.tokens):
             env = codex_env(tmp_path / "home", contracts.api_key)
             run = run_exec(binary, tmp_path / "home", tmp_path / "work", config, env, scenario.prompt, timeout)
         calls = mocks.take()
@@ -149,7 +153,66 @@ def test_expectations_are_strict_both_ways() -> None:
 
 def test_shipped_expectations_name_cases_of_the_default_config() -> None:
     plan = load_deployments(load_catalogue(ROOT / "schemas" / "providers"), None)
-    known = {case.id for case in cases(plan.routes)}
+    known = {case.id for case in cases(plan.routes, recorded_versions(ROOT / "cassettes" / "codex"))}
     for path in sorted((ROOT / "expectations").glob("e2e-*.yaml")):
         entries = load_expectations(path)
         assert entries and set(entries) <= known, path
+
+
+COMPACT = E2ECase("0.171.0", "auto_compaction", "openai-gpt-5.5")
+MCP = E2ECase("0.130.0", "mcp_tools", "deepseek-chat")
+
+
+def _posted(reply: tuple[ReplyItem, ...], body: dict[str, Any]) -> UpstreamCall:
+    made = _call(body)
+    made.reply_items = reply
+    return made
+
+
+def test_a_compaction_session_must_compact_and_carry_the_compaction_on() -> None:
+    done = _run(message=f"ok [{COMPACT.nonce}]")
+    tool = _posted(script(COMPACT).plan, {"input": []})
+    ran = {"input": [{"type": "function_call_output", "output": f"e2e-{COMPACT.nonce}"}]}
+    compacted = _posted((ReplyItem("compaction", text="gAAAAB-blob"),), ran)
+    carried = _posted(
+        (ReplyItem("text", text="done"),), {"input": [{"type": "compaction", "encrypted_content": "gAAAAB-blob"}]}
+    )
+    assert problems(COMPACT, done, [tool, compacted, carried]) == []
+    lost = _posted((ReplyItem("text", text="done"),), {"input": []})
+    assert problems(COMPACT, done, [tool, compacted, lost]) == [
+        "the call after the compaction does not carry the provider's compaction item ('gAAAAB-blob'...)"
+    ]
+    (never,) = problems(COMPACT, done, [tool, _posted((ReplyItem("text", text="done"),), ran)])
+    assert never.startswith("Codex never compacted: 2 model calls, 3 expected (the first answer reported 5000")
+
+
+def test_a_failed_compaction_is_named_by_codex_error_alone() -> None:
+    error = "remote compaction v2 expected exactly one compaction output item, got 0 from 1 output items"
+    stderr = f"ERROR: Error running remote compact task: Fatal error: {error}\n"
+    tool = _posted(script(COMPACT).plan, {"input": []})
+    assert problems(COMPACT, _run(1, stderr=stderr), [tool]) == [
+        "Codex exited 1: ERROR: Error running remote compact task: Fatal error: remote compaction v2 expected "
+        "exactly one compaction output item, got 0 from 1 output items"
+    ]
+
+
+def test_an_mcp_round_trip_needs_the_mcp_tool_output_upstream() -> None:
+    done = _run(message=f"ok [{MCP.nonce}]")
+    first = _posted(script(MCP).plan, _first_turn())
+    answered = _posted(
+        (), {"messages": [{"role": "tool", "tool_call_id": "c", "content": "Wall time: 0.1\\n2 + 3 = 5"}]}
+    )
+    assert problems(MCP, done, [first, answered]) == []
+    silent = _posted(
+        (), {"messages": [{"role": "tool", "tool_call_id": "c", "content": "unsupported call: mcp__calc__add"}]}
+    )
+    assert problems(MCP, done, [first, silent]) == [
+        "the second upstream call does not carry the MCP tool output '2 + 3 = 5'"
+    ]
+
+
+def test_every_recorded_version_is_run_newest_first(tmp_path: Path) -> None:
+    for version in ("0.130.0", "0.171.0", "0.169.0", "0.9.0"):
+        (tmp_path / version).mkdir()
+    assert recorded_versions(tmp_path) == ["0.171.0", "0.169.0", "0.130.0", "0.9.0"]
+    assert {c.scenario for c in cases(["r"], ["0.171.0"])} >= {"auto_compaction", "auto_compaction_local", "mcp_tools"}

@@ -10,7 +10,8 @@ The rules come from what the real binaries do (Codex 0.130.0, 0.169.0, 0.171.0, 
   (``codex-rs/core/src/compact_remote_v2.rs``: anything but exactly one is fatal). There is no fallback to
   a local summary: a failed compaction fails the turn.
 - **Carried state.** The compaction item, and each reasoning item's ``encrypted_content``, come back in the
-  next request's input; a Responses-wire provider needs them (a chat provider cannot take them: not a drop).
+  next request's input. The compaction item is the history itself: every provider must get it. Encrypted
+  reasoning only a Responses-wire provider can use (a chat provider cannot take it: not a drop).
 - **MCP tools** are namespaced (``{"type": "namespace", "name": "mcp__calc__", "tools": [...]}``, loaded by
   a tool search in 0.169+). Codex dispatches a call only by the name (and namespace) it offered; a flattened
   ``mcp__calc__add`` comes back as ``unsupported call: mcp__calc__add`` and the tool never runs.
@@ -38,15 +39,20 @@ def carries_responses_items(calls: Sequence[UpstreamCall]) -> bool:
     return any(call.wire in RESPONSES_WIRES for call in calls)
 
 
-def carried_state(index: int, item: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
-    """``(path, needle, what)`` for the session state an input item carries to a Responses-wire provider."""
+def carried_state(index: int, item: Mapping[str, Any], responses_wire: bool) -> Iterator[tuple[str, str, str]]:
+    """``(path, needle, what)`` for the session state an input item carries back to the provider.
+
+    The compaction item is the conversation before the compaction: every provider must get it (a bridge
+    that cannot carry it to a chat provider loses the session's context). A reasoning item's
+    ``encrypted_content`` only a Responses provider can use; a chat provider never gets it.
+    """
     secret = item.get("encrypted_content")
     if not isinstance(secret, str) or not secret:
         return
     if item.get("type") == "compaction":
         what = "the compaction item (the compacted history; without it the session continues without its context)"
         yield f"input[{index}].encrypted_content", secret, what
-    elif item.get("type") == "reasoning":
+    elif item.get("type") == "reasoning" and responses_wire:
         what = "a reasoning item's encrypted_content (the model's reasoning carried across turns)"
         yield f"input[{index}].encrypted_content", secret, what
 

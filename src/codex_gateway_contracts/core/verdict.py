@@ -222,7 +222,7 @@ def find_drops(
     """What Codex sent that must reach the provider but is absent from every upstream body.
 
     ``responses_wire``: a provider endpoint that takes Responses input items was called, so the session
-    state only such a provider can use (encrypted reasoning, compaction items) must reach it too.
+    state only such a provider can use (encrypted reasoning) must reach it too.
     """
     bodies = [b for b in upstream if isinstance(b, dict)]
     haystack = _norm("\n".join(s for b in bodies for s in _strings(b)))
@@ -261,7 +261,7 @@ def find_drops(
                 "the compaction_trigger did not reach the provider: Codex asked for a compaction and the provider "
                 "was asked for an ordinary answer",
             )
-        for path, needle, what in carried_state(index, item) if responses_wire else ():
+        for path, needle, what in carried_state(index, item, responses_wire):
             if needle not in haystack:
                 drop(path, f"{what} did not reach the provider")
     return findings

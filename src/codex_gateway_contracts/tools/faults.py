@@ -45,7 +45,7 @@ class Fault:
     upstream: Callable[[Body, Mapping[str, Any]], None] | None = None
     items: Callable[[Items], None] | None = None
     short_circuit: str | None = None  # no_upstream | answer_400
-    reply: str | None = None  # answer_500 | json | no_completed | ... | forward_compact (compact to a chat provider)
+    reply: str | None = None  # answer_500 | json | no_completed | completed_without_id | usage_without_total | ...
 
 
 def _messages(role: str) -> Callable[[Body, Mapping[str, Any]], None]:
@@ -369,13 +369,13 @@ FAULTS: tuple[Fault, ...] = (
         items=_no_compaction,
     ),
     Fault(
-        "forward_compact_to_chat",
-        "forwards /v1/responses/compact to a chat-only provider",
+        "forward_compact_unserved",
+        "forwards /v1/responses/compact to a Responses provider without a compact endpoint",
         "upstream_reject",
         "upstream_reject:/responses/compact .*does not serve",
-        provider="deepseek",
+        mode="passthrough",
+        provider="openrouter",
         cassette="0.130.0/auto_compaction",
-        reply="forward_compact",
     ),
     Fault(
         "drop_compaction_item",
@@ -507,7 +507,7 @@ class FaultyGateway:
     def _compact(self, body: Body, api_base: str, mode: str) -> tuple[int, str, bytes]:
         """Codex 0.130's compact endpoint: passed through as JSON; a chat bridge refuses it itself."""
         fault = self.fault
-        if mode == "chat" and not (fault and fault.reply == "forward_compact"):
+        if mode == "chat":
             return 400, "application/json", b'{"error": {"message": "compaction is not supported for a chat provider"}}'
         upstream = {k: v for k, v in copy.deepcopy(body).items() if k != "client_metadata"}
         if fault and fault.upstream and mode == "passthrough":

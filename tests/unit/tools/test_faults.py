@@ -60,8 +60,11 @@ def test_faithful_bridge_passes(catalogue: Catalogue, mode: str, cassette: str) 
 def test_a_chat_bridge_cannot_compact_and_the_suite_says_so(catalogue: Catalogue) -> None:
     # The faithful bridge refuses 0.130's compact endpoint itself; 0.169's trigger cannot reach a chat model.
     refused = run_fault(None, catalogue, CASSETTES, TRANSLATIONS, mode="chat", cassette="0.130.0/auto_compaction")
-    assert refused.result.verdict == "gateway_reject"
-    assert "remote compaction request (POST /v1/responses/compact)" in refused.result.findings[0].message
+    by_request = {f.request: f for f in refused.result.findings}
+    assert by_request[1].kind == "gateway_reject"
+    assert "remote compaction request (POST /v1/responses/compact)" in by_request[1].message
+    # The next request carries the compacted history Codex got elsewhere: a chat bridge cannot pass it on.
+    assert by_request[2].kind == "drop" and by_request[2].path.endswith(".encrypted_content")
     lost = run_fault(None, catalogue, CASSETTES, TRANSLATIONS, mode="chat", cassette="0.169.0/auto_compaction")
     kinds = {(f.kind, f.request) for f in lost.result.findings}
     assert {("drop", 1), ("bad_reply", 1), ("drop", 3), ("bad_reply", 3)} <= kinds, lost.result.findings
