@@ -197,7 +197,9 @@ def _round_trip(planned: Script, posts: Sequence[UpstreamCall]) -> list[str]:
         offered = any(item.kind == "function_call" for item in posts[0].reply_items) if posts else False
         why = "" if offered else f"; the provider request offered no {tool.name} tool (dropped by the gateway)"
         return [f"no {what} round trip: {len(posts)} model call(s), 2 expected{why}"]
-    if not any(planned.tool_output in text for text in _tool_outputs(posts[1].body)):
+    # A compaction request may carry the history as text (a summarising request has no tools to pair results with).
+    texts = [json.dumps(posts[1].body, ensure_ascii=False)] if planned.compaction else _tool_outputs(posts[1].body)
+    if not any(planned.tool_output in text for text in texts):
         return [f"the second upstream call does not carry the {what} output {planned.tool_output!r}"]
     return []
 
@@ -221,7 +223,9 @@ def _compaction(planned: Script, posts: Sequence[UpstreamCall]) -> list[str]:
 def codex_error(stderr: str) -> str:
     """What Codex said went wrong: its last ``ERROR`` line, the gateway's JSON envelope reduced to its message."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()]
+    # Codex's own error lines start with ERROR:; a gateway's multi-line message continues on other lines.
+    own = [line for line in lines if line.startswith("ERROR:")]
+    errors = own or [line for line in lines if "error" in line.lower()]
     line = (errors or lines or ["(no stderr)"])[-1]
     start = line.find("{")
     if start >= 0:

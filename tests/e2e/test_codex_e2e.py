@@ -27,6 +27,7 @@ from codex_gateway_contracts.e2e import (
     E2EExpectation,
     cases,
     codex_config,
+    codex_error,
     decide,
     failure_message,
     load_expectations,
@@ -216,3 +217,22 @@ def test_every_recorded_version_is_run_newest_first(tmp_path: Path) -> None:
         (tmp_path / version).mkdir()
     assert recorded_versions(tmp_path) == ["0.171.0", "0.169.0", "0.130.0", "0.9.0"]
     assert {c.scenario for c in cases(["r"], ["0.171.0"])} >= {"auto_compaction", "auto_compaction_local", "mcp_tools"}
+
+
+def test_codex_error_is_codex_own_error_line_even_when_the_gateway_message_spans_lines() -> None:
+    stderr = (
+        "2026-12-03T10:05:14Z ERROR codex_core::compact_remote: remote compaction failed compact_error=...\n"
+        "ERROR: Error running remote compact task: unexpected status 404 Not Found: litellm.NotFoundError: x\n"
+        "LiteLLM: model group 'r' failed with the error above. No fallback was attempted., url: http://h/v1/x\n"
+        "tokens used\n"
+    )
+    assert codex_error(stderr) == (
+        "ERROR: Error running remote compact task: unexpected status 404 Not Found: litellm.NotFoundError: x"
+    )
+
+
+def test_a_summarising_request_may_carry_the_tool_output_as_text() -> None:
+    local = E2ECase("0.171.0", "auto_compaction_local", "bedrock-claude-sonnet-4.5")
+    as_text = {"messages": [{"role": "user", "content": [{"text": f"the command printed e2e-{local.nonce}"}]}]}
+    calls = [_posted(script(local).plan, {"input": []}), _posted((ReplyItem("text", text="SUMMARY"),), as_text)]
+    assert not any("tool output" in p for p in problems(local, _run(message=f"ok [{local.nonce}]"), calls))
