@@ -5,7 +5,7 @@
 1. The suite: ``pytest tests/contracts`` with the default config (expectations off), timed end to end;
    cases come from its results.json.
 2. The bare cost: the same LiteLLM version and the same hermetic config, the same provider mocks, and a
-   plain sequential loop that POSTs every request of every case to /v1/responses and reads the answer,
+   plain sequential loop that POSTs every request of every case where Codex sent it and reads the answer,
    judging nothing; proxy start-up included, as in the suite.
 
 Prints both wall times, the ratio suite/loop and cases per second. The goal (README, Performance):
@@ -84,7 +84,7 @@ def run_loop(binary: str) -> tuple[float, float, int]:
                                 "authorization": f"Bearer {proxy.api_key}",
                                 "content-type": "application/json",
                             }
-                            client.post(f"{proxy.base_url}/v1/responses", content=body, headers=headers).read()
+                            client.post(f"{proxy.base_url}{interaction.path}", content=body, headers=headers).read()
                             sent += 1
             loop_only = time.perf_counter() - loop_started
         finally:

@@ -8,24 +8,12 @@ from typing import Any, ClassVar
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import (
-    OUTPUT_TOKENS,
-    Reply,
-    ReplyOptions,
-    ToolSpec,
-    Wire,
-    arguments,
-    hello,
-    json_reply,
-    listed,
-    named,
-    register,
-    split,
-)
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, hello, json_reply, listed, named, register, split
 
 
-def message(items: Sequence[ReplyItem], model: str, call_prefix: str, input_tokens: int) -> dict[str, Any]:
+def message(items: Sequence[ReplyItem], ask: ReplyOptions) -> dict[str, Any]:
     """The whole message: text, thinking (signed) and tool_use blocks."""
+    model, call_prefix = ask.model, ask.call_prefix
     blocks: list[dict[str, Any]] = []
     for n, item in enumerate(items):
         if item.kind == "text":
@@ -45,7 +33,7 @@ def message(items: Sequence[ReplyItem], model: str, call_prefix: str, input_toke
         "content": blocks,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": OUTPUT_TOKENS},
+        "usage": {"input_tokens": ask.input_tokens, "output_tokens": ask.output_tokens},
     }
 
 
@@ -77,7 +65,8 @@ def events(message: Mapping[str, Any]) -> list[tuple[str | None, Any]]:
         out.extend(("content_block_delta", {"type": "content_block_delta", "index": n, "delta": d}) for d in deltas)
         out.append(("content_block_stop", {"type": "content_block_stop", "index": n}))
     stop = {"stop_reason": message["stop_reason"], "stop_sequence": None}
-    out.append(("message_delta", {"type": "message_delta", "delta": stop, "usage": {"output_tokens": OUTPUT_TOKENS}}))
+    usage = {"output_tokens": message["usage"]["output_tokens"]}
+    out.append(("message_delta", {"type": "message_delta", "delta": stop, "usage": usage}))
     out.append(("message_stop", {"type": "message_stop"}))
     return out
 
@@ -103,8 +92,8 @@ class AnthropicMessages(Wire):
 
     def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """The message, or its event stream."""
-        model, stream, call_prefix = ask.model, ask.stream, ask.call_prefix
-        whole = message(items, model, call_prefix, ask.input_tokens)
+        stream = ask.stream
+        whole = message(items, ask)
         if not stream:
             return json_reply(whole, items)
         return Reply(200, "text/event-stream", encode(events(whole)), tuple(items))

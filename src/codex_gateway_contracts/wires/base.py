@@ -48,6 +48,11 @@ class ReplyOptions:
     request: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def output_tokens(self) -> int:
+        """The completion tokens every reply reports."""
+        return OUTPUT_TOKENS
+
+    @property
     def total_tokens(self) -> int:
         """Prompt plus completion tokens."""
         return self.input_tokens + OUTPUT_TOKENS

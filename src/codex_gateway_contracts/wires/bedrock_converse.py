@@ -7,19 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..core.cassettes import ReplyItem
-from .base import (
-    OUTPUT_TOKENS,
-    Reply,
-    ReplyOptions,
-    ToolSpec,
-    Wire,
-    arguments,
-    json_reply,
-    listed,
-    named,
-    register,
-    split,
-)
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, json_reply, listed, named, register, split
 from .eventstream import CONTENT_TYPE, json_events
 
 
@@ -63,7 +51,7 @@ class BedrockConverse(Wire):
                 use = {"toolUseId": f"tooluse_{call_prefix}_{n}", "name": item.name, "input": arguments(item)}
                 blocks.append({"toolUse": use})
         stop = "tool_use" if any("toolUse" in b for b in blocks) else "end_turn"
-        usage = {"inputTokens": ask.input_tokens, "outputTokens": OUTPUT_TOKENS, "totalTokens": ask.total_tokens}
+        usage = {"inputTokens": ask.input_tokens, "outputTokens": ask.output_tokens, "totalTokens": ask.total_tokens}
         if not stream:
             body = {
                 "output": {"message": {"role": "assistant", "content": blocks}},

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from . import anthropic_messages
-from .base import OUTPUT_TOKENS, Reply, ReplyOptions, Wire, hello, json_reply, register
+from .base import Reply, ReplyOptions, Wire, hello, json_reply, register
 from .eventstream import CONTENT_TYPE, json_events
 
 
@@ -30,8 +30,8 @@ class BedrockInvoke(anthropic_messages.AnthropicMessages):
 
     def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """Anthropic's message, or its events as event-stream chunks (with invocation metrics if quirked)."""
-        quirks, model, stream, call_prefix = ask.quirks, ask.model, ask.stream, ask.call_prefix
-        message = anthropic_messages.message(items, model, call_prefix, ask.input_tokens)
+        quirks, stream = ask.quirks, ask.stream
+        message = anthropic_messages.message(items, ask)
         if not stream:
             return json_reply(message, items)
         chunks: list[tuple[str, Mapping[str, Any]]] = []
@@ -40,7 +40,7 @@ class BedrockInvoke(anthropic_messages.AnthropicMessages):
             if event.get("type") == "message_stop" and quirks.get("invocation_metrics"):
                 metrics = {
                     "inputTokenCount": ask.input_tokens,
-                    "outputTokenCount": OUTPUT_TOKENS,
+                    "outputTokenCount": ask.output_tokens,
                     "invocationLatency": 120,
                     "firstByteLatency": 40,
                 }

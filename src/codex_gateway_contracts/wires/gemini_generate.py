@@ -8,19 +8,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import (
-    OUTPUT_TOKENS,
-    Reply,
-    ReplyOptions,
-    ToolSpec,
-    Wire,
-    arguments,
-    json_reply,
-    listed,
-    named,
-    register,
-    split,
-)
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, json_reply, listed, named, register, split
 
 
 @register
@@ -61,7 +49,7 @@ class GeminiGenerate(Wire):
                 parts.append(call)
         usage = {
             "promptTokenCount": ask.input_tokens,
-            "candidatesTokenCount": OUTPUT_TOKENS,
+            "candidatesTokenCount": ask.output_tokens,
             "totalTokenCount": ask.total_tokens,
         }
 

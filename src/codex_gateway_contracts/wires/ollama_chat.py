@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..core.cassettes import ReplyItem
-from .base import OUTPUT_TOKENS, Reply, ReplyOptions, ToolSpec, Wire, arguments, hello, json_reply, register, split
+from .base import Reply, ReplyOptions, ToolSpec, Wire, arguments, hello, json_reply, register, split
 from .openai_chat import function_tools
 
 
@@ -50,7 +50,7 @@ class Ollama(Wire):
             "load_duration": 1_000_000,
             "prompt_eval_count": ask.input_tokens,
             "prompt_eval_duration": 10_000_000,
-            "eval_count": OUTPUT_TOKENS,
+            "eval_count": ask.output_tokens,
             "eval_duration": 100_000_000,
         }
         context = {"context": [1, 2, 3]} if self.generate else {}

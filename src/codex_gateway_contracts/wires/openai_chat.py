@@ -8,20 +8,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import (
-    OUTPUT_TOKENS,
-    Reply,
-    ReplyOptions,
-    ToolSpec,
-    Wire,
-    hello,
-    json_reply,
-    keepalive,
-    listed,
-    named,
-    register,
-    split,
-)
+from .base import Reply, ReplyOptions, ToolSpec, Wire, hello, json_reply, keepalive, listed, named, register, split
 
 
 def function_tools(body: Mapping[str, Any]) -> Iterator[ToolSpec]:
@@ -62,7 +49,7 @@ class OpenAIChat(Wire):
         )
         usage = {
             "prompt_tokens": ask.input_tokens,
-            "completion_tokens": OUTPUT_TOKENS,
+            "completion_tokens": ask.output_tokens,
             "total_tokens": ask.total_tokens,
         }
         reasoning_field = quirks.get("reasoning_field")

@@ -17,19 +17,7 @@ from typing import Any
 
 from ..core.cassettes import ReplyItem
 from ..core.sse import encode
-from .base import (
-    OUTPUT_TOKENS,
-    Reply,
-    ReplyOptions,
-    ToolSpec,
-    Wire,
-    json_reply,
-    keepalive,
-    listed,
-    named,
-    register,
-    split,
-)
+from .base import Reply, ReplyOptions, ToolSpec, Wire, json_reply, keepalive, listed, named, register, split
 
 
 @dataclass(frozen=True)
@@ -265,7 +253,7 @@ class OpenAIResponses(Wire):
             "status": "completed",
             "model": model,
             "output": output,
-            "usage": usage(ask.input_tokens, OUTPUT_TOKENS),
+            "usage": usage(ask.input_tokens, ask.output_tokens),
         }
         # A compaction item must reach Codex with the content this reply gave it (the next request carries it back).
         answered = tuple(

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..core.cassettes import ReplyItem
-from .base import OUTPUT_TOKENS, Reply, ReplyOptions, Wire, json_reply, register
-from .openai_responses import compaction_item, completed, usage
+from .base import Reply, ReplyOptions, json_reply, register
+from .openai_responses import OpenAIResponses, compaction_item, completed, usage
 
 
 def _user_messages(request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -31,19 +31,19 @@ def _user_messages(request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 @register
-class OpenAIResponsesCompact(Wire):
-    """``/responses/compact``: the Responses input and tools in, the compacted window out, always JSON."""
+class OpenAIResponsesCompact(OpenAIResponses):
+    """``/responses/compact``: a Responses request's input and tools in, the compacted window out, always JSON.
+
+    Codex sends its tools along (``CompactionInput.tools``) in the Responses shape, read as the Responses
+    wire reads them.
+    """
 
     key = "openai-responses-compact"
     canonical_paths = ("/responses/compact", "/v1/responses/compact", "/openai/v1/responses/compact")
-    native_custom_tools = True
 
     def minimal_request(self, model: str, stream: bool = False) -> dict[str, Any]:
         """Model and a string input (``ResponseCompactParams``: only ``model`` is required)."""
         return {"model": model, "input": "Say hello."}
-
-    # Codex sends its tools along (``CompactionInput.tools``) in the Responses shape: ``offered_tools`` reads
-    # them through the Responses wire, so this one does not list them a second time.
 
     def render(self, items: Sequence[ReplyItem], ask: ReplyOptions) -> Reply:
         """The user messages of the request, then exactly one compaction item, whatever the plan holds."""
@@ -61,6 +61,6 @@ class OpenAIResponsesCompact(Wire):
             "object": "response.compaction",
             "created_at": 1_700_000_000,
             "output": output,
-            "usage": usage(ask.input_tokens, OUTPUT_TOKENS),
+            "usage": usage(ask.input_tokens, ask.output_tokens),
         }
         return json_reply(document, [*echoed, ReplyItem("compaction", text=compaction["encrypted_content"])])
