@@ -48,7 +48,7 @@ def _turn_args(scenario: Scenario, index: int) -> list[str]:
     return ["exec", "resume", "--last", "--skip-git-repo-check", scenario.turns[index].prompt]
 
 
-def _check_mcp_tools(scenario: Scenario, exchanges: Sequence[Exchange], stderr: str) -> None:
+def check_mcp_tools(scenario: Scenario, exchanges: Sequence[Exchange], stderr: str) -> None:
     """Codex goes on without an MCP server that fails or misses its start-up timeout, silently: refuse that."""
     first = exchanges[0].body.decode("utf-8", "replace") if exchanges else ""
     for server in scenario.mcp_servers:
@@ -89,7 +89,7 @@ def capture_scenario(binary: Path, scenario: Scenario, timeout: float) -> Captur
         shutil.rmtree(WORK_DIR, ignore_errors=True)
     if server.errors:
         raise RecordError(f"capture endpoint: {'; '.join(server.errors)}")
-    _check_mcp_tools(scenario, server.exchanges, stderr)
+    check_mcp_tools(scenario, server.exchanges, stderr)
     if server.unused_replies:
         raise RecordError(
             f"Codex sent {len(server.exchanges)} request(s) and never asked for the last {server.unused_replies} "

@@ -123,8 +123,9 @@ class Scenario:
 
     name: str
     description: str
-    model: str
+    #: ``codex exec`` first, then one ``codex exec resume --last`` per later turn.
     turns: tuple[Turn, ...]
+    model: str
     config: Mapping[str, Any] = field(default_factory=dict)
     args: tuple[str, ...] = ()
     files: Mapping[str, str] = field(default_factory=dict)
@@ -255,8 +256,8 @@ def _scenario(entry: Any, base: Path, where: str) -> Scenario:
     return Scenario(
         name=entry["name"],
         description=str(entry["description"]).strip(),
-        model=str(entry["model"]),
         turns=(_new_turn(entry, where), *(_turn(t, f"{where} resume {n + 1}") for n, t in enumerate(resumes))),
+        model=str(entry["model"]),
         config=_config(entry.get("config"), where),
         args=tuple(str(a) for a in entry.get("args") or ()),
         files={str(k): str(v) for k, v in (entry.get("files") or {}).items()},
