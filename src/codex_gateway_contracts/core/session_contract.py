@@ -19,7 +19,6 @@ The rules come from what the real binaries do (Codex 0.130.0, 0.169.0, 0.171.0, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -154,9 +153,3 @@ def describe_items(items: Sequence[Mapping[str, Any]]) -> str:
     """``message, function_call exec_command, compaction``: what Codex got."""
     names = [f"{i.get('type')} {i.get('namespace') or ''}{i.get('name', '')}".strip() for i in items]
     return ", ".join(names) or "no output items"
-
-
-def encrypted(item: Mapping[str, Any]) -> str:
-    """A compaction item's encrypted content (what the next request carries back)."""
-    value = item.get("encrypted_content")
-    return value if isinstance(value, str) else json.dumps(value)
