@@ -118,6 +118,13 @@ def test_audit_requires_reply_quirks_with_evidence(broken: Path) -> None:
     assert any("endpoints.chat.reply is missing" in p for p in audit(broken))
 
 
+def test_audit_requires_the_answer_to_an_unknown_path(broken: Path) -> None:
+    _edit_spec(broken, lambda s: s["not_found"].pop("evidence"))
+    assert audit(broken) == ["provider.yaml: not_found.evidence is missing"]
+    _edit_spec(broken, lambda s: s.pop("not_found"))
+    assert any("not_found needs a status and a body" in p for p in audit(broken))
+
+
 def test_audit_refuses_todo_evidence(broken: Path) -> None:
     _edit_spec(broken, lambda s: s["unknown_fields"].update(evidence="TODO: find out"))
     assert audit(broken) == ["provider.yaml: unknown_fields.evidence still says TODO"]
