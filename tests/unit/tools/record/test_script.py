@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from codex_gateway_contracts.errors import RecordError
 from codex_gateway_contracts.tools.record.scenarios import ItemSpec, ReplySpec, reply
@@ -19,6 +21,8 @@ from codex_gateway_contracts.tools.record.script import (
     ReplyScript,
     response_item_types,
 )
+
+CASSETTES = Path(__file__).resolve().parents[4] / "cassettes" / "codex"
 
 
 def sse_events(text: str) -> list[dict[str, Any]]:
@@ -142,3 +146,26 @@ def test_capture_server_keeps_path_status_and_content_type() -> None:
         "request 3 (/v1/responses) has no scripted reply left",
     ]
     assert server.unused_replies == 0
+
+
+def test_a_streamed_compaction_item_is_announced_as_the_cassettes_hold_it() -> None:
+    """The recorder answers a compaction_trigger exactly as the committed cassettes recorded it.
+
+    `codex-contracts-record --check` needs the real binary; this holds the same line without it: OpenAI's
+    style announces the compaction item without its encrypted_content, which arrives with output_item.done.
+    """
+    cassette = yaml.safe_load((CASSETTES / "0.171.0" / "auto_compaction.yaml").read_text(encoding="utf-8"))
+    compactions = [
+        interaction
+        for interaction in cassette["interactions"]
+        if "compaction_trigger" in interaction["request"]["body"]
+    ]
+    recorded = compactions[0]
+    body = json.loads(recorded["request"]["body"])
+    answer = ReplyScript("m").answer(reply("compaction"), RESPONSES_PATH, body)
+
+    def item_events(text: str) -> list[dict[str, Any]]:
+        return [event for event in sse_events(text) if event["type"].startswith("response.output_item.")]
+
+    assert item_events(answer.text) == item_events(recorded["response"]["body"]["string"])
+    assert "encrypted_content" not in item_events(answer.text)[0]["item"]
