@@ -12,6 +12,7 @@ reply (the compact endpoint's ``response.compaction`` object) from its ``output`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from vcr.serializers import yamlserializer
 from ..errors import CassetteError
 from .sse import iter_sse
 
+#: A Codex release as npm names it: ``0.169.0``, or a pre-release such as ``0.170.0-alpha.1``.
+CODEX_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*))?")
 # Headers never replayed: transport-level, or the secret the gateway replaces with its own key.
 _NOT_REPLAYED = frozenset({"authorization", "content-length", "host", "connection", "accept-encoding", "cookie"})
 
@@ -106,15 +109,35 @@ class Cassette:
 
 
 def discover(root: Path) -> list[Cassette]:
-    """Every cassette under ``root/<version>/*.yaml``, sorted by version then scenario."""
+    """Every cassette under ``root/<version>/*.yaml``, sorted by version then scenario.
+
+    A folder holding cassettes must be named for the Codex version that sent them (what the recorder
+    writes); any other name is a :class:`CassetteError` naming the folder, not a cassette of a version
+    called ``broken``.
+    """
     if not root.is_dir():
         raise CassetteError(f"cassette folder not found: {root}")
-    files = sorted(root.glob("*/*.yaml"), key=lambda p: (_version_key(p.parent.name), p.stem))
+    files = list(root.glob("*/*.yaml"))
+    if bad := sorted({p.parent for p in files if not CODEX_VERSION.fullmatch(p.parent.name)}):
+        raise CassetteError(
+            f"{bad[0]}: not a Codex version folder (expected a version like 0.169.0 or 0.170.0-alpha.1; "
+            "cassettes live in cassettes/codex/<version>/<scenario>.yaml)"
+        )
+    files.sort(key=lambda p: (version_key(p.parent.name), p.stem))
     return [load(path) for path in files]
 
 
-def _version_key(version: str) -> tuple[int | str, ...]:
-    return tuple(int(part) if part.isdigit() else part for part in version.split("."))
+def version_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]:
+    """Semantic-version order (npm's, which Codex releases follow): ``0.170.0-alpha.2 < 0.170.0 < 0.171.0``.
+
+    ``version`` must match :data:`CODEX_VERSION`.
+    """
+    match = CODEX_VERSION.fullmatch(version)
+    if match is None:
+        raise CassetteError(f"not a Codex version: {version!r}")
+    major, minor, patch, pre = match.groups()
+    identifiers = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in pre.split(".")) if pre else ()
+    return int(major), int(minor), int(patch), 0 if pre else 1, identifiers
 
 
 def load(path: Path) -> Cassette:

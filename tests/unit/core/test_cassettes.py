@@ -25,6 +25,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from vcr.cassette import Cassette
 
+from codex_gateway_contracts.core.cassettes import discover, version_key
+from codex_gateway_contracts.errors import CassetteError
 from codex_gateway_contracts.tools.record.cassette import CASSETTE_ORIGIN
 from codex_gateway_contracts.tools.record.scenarios import ReplySpec, Scenario, load_scenarios
 from codex_gateway_contracts.tools.record.script import COMPACT_PATH, JSON, RESPONSES_PATH, SSE, response_item_types
@@ -433,3 +435,28 @@ def test_drift_schema_keeps_tool_parameters_open() -> None:
     body = json.loads(json.dumps(rec.body))
     body["tools"][0]["parameters"]["properties"]["anything"] = {"anyOf": [{"type": "string"}], "x-vendor": 1}
     assert not list(validator().iter_errors(body))
+
+
+# -- the folder of a cassette names its Codex version ----------------------------------------------------
+def cassette_tree(tmp: Path, *folders: str) -> Path:
+    for folder in folders:
+        (tmp / folder).mkdir(parents=True)
+        (tmp / folder / "basic.yaml").write_bytes((CASSETTES / "codex" / "0.130.0" / "basic.yaml").read_bytes())
+    return tmp
+
+
+@pytest.mark.parametrize("folder", ["broken", "v0.130.0", "0.130", "0.130.0-", "0.130.0 copy"])
+def test_a_folder_that_is_not_a_codex_version_is_named(tmp_path: Path, folder: str) -> None:
+    root = cassette_tree(tmp_path, "0.130.0", folder)
+    with pytest.raises(CassetteError, match=rf"{re.escape(str(root / folder))}: not a Codex version folder"):
+        discover(root)
+    alone = cassette_tree(tmp_path / "alone", folder)  # not even alone: it would be a Codex version called so
+    with pytest.raises(CassetteError, match="not a Codex version folder"):
+        discover(alone)
+
+
+def test_pre_releases_sort_before_their_release(tmp_path: Path) -> None:
+    root = cassette_tree(tmp_path, "0.130.0", "0.130.0-beta", "0.130.0-alpha.10", "0.130.0-alpha.9", "0.99.1")
+    versions = [c.codex_version for c in discover(root)]
+    assert versions == ["0.99.1", "0.130.0-alpha.9", "0.130.0-alpha.10", "0.130.0-beta", "0.130.0"]
+    assert version_key("0.169.0") > version_key("0.130.0") > version_key("0.130.0-rc.1")
