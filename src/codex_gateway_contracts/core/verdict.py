@@ -65,6 +65,46 @@ class Outcome(_Word):
     FAIL = "fail"
 
 
+class Effect(_Word):
+    """What a leaked field does to Codex, as far as the provider's catalogue entry knows."""
+
+    #: The provider refuses requests with fields it does not define (verified): Codex gets an error.
+    REJECTED = "rejected"
+    #: The provider accepts and silently drops them (verified): Codex works, the setting is lost.
+    IGNORED = "ignored"
+    #: The provider's handling of unknown fields is assumed, not observed (``verified: false``).
+    UNVERIFIED = "unverified"
+
+
+class FailOn(_Word):
+    """``--contracts-fail-on``: which failures fail the run."""
+
+    ANY = "any"
+    REJECTED = "rejected"
+
+
+def breaks_codex(kind: str, effect: str | None = None, policy: str | None = None) -> bool:
+    """Whether a finding stops Codex (or its agent) from doing the turn: the one rule for gates and reports.
+
+    - ``leak``: when the provider rejects the field (``rejected``); an ``unverified`` provider by the
+      catalogue's assumed policy (``reject``: the mock refused, as the provider is assumed to; ``ignore``:
+      accepted). A leak the provider ``ignored`` does not: Codex works, the setting is lost. A leak with
+      no effect recorded (a results.json older than the field) counts as breaking.
+    - ``drop``: always: the provider never saw the tools, system prompt, conversation, image or tool
+      output Codex sent, so the agent answers without them.
+    - ``upstream_reject``, ``gateway_reject``, ``bad_reply``: Codex gets an error or a stream it cannot use.
+    - ``no_upstream_call``: Codex got an answer no provider produced.
+    - ``error``: the case could not be judged; it never counts as passed.
+    """
+    if kind == Verdict.LEAK:
+        if effect == Effect.IGNORED:
+            return False
+        if effect == Effect.UNVERIFIED:
+            return policy != "ignore"
+        return True
+    return kind not in (Verdict.PASS, Verdict.SKIPPED)
+
+
 #: Rank of each finding kind; the verdict is the most severe finding's kind.
 SEVERITY = {kind: rank for rank, kind in enumerate(list(Verdict)[:7])}
 _NEEDLE = 160  # characters of a text that must arrive; long enough to be unique, short enough to survive wrapping
@@ -72,26 +112,56 @@ _NEEDLE = 160  # characters of a text that must arrive; long enough to be unique
 
 @dataclass(frozen=True)
 class Finding:
-    """One thing wrong with a case; ``origin`` is set for leaks (client, translated, gateway)."""
+    """One thing wrong with a case.
+
+    Leaks carry ``origin`` (client, translated, gateway), ``effect`` (:class:`Effect`) and ``policy`` (the
+    provider's unknown-field policy the mock applied: ``reject`` or ``ignore``).
+    """
 
     kind: Verdict
     path: str
     message: str
     origin: str | None = None
     request: int = 0
+    effect: Effect | None = None
+    policy: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", Verdict(self.kind))  # a plain "leak" is accepted too
+        if self.effect is not None:
+            object.__setattr__(self, "effect", Effect(self.effect))
+
+    @property
+    def breaks_codex(self) -> bool:
+        """See :func:`breaks_codex`."""
+        return breaks_codex(self.kind, self.effect, self.policy)
 
     def as_dict(self) -> dict[str, Any]:
-        """The results.json shape."""
-        return {
+        """The results.json shape (``effect`` and ``policy`` only on leaks)."""
+        shape: dict[str, Any] = {
             "kind": self.kind.value,
             "path": self.path,
             "origin": self.origin,
             "message": self.message,
             "request": self.request,
         }
+        if self.effect is not None:
+            shape["effect"] = self.effect.value
+            shape["policy"] = self.policy
+        return shape
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """Back from the results.json shape."""
+        return cls(
+            Verdict(data["kind"]),
+            data["path"],
+            data["message"],
+            data.get("origin"),
+            data.get("request", 0),
+            data.get("effect"),
+            data.get("policy"),
+        )
 
 
 @dataclass
@@ -468,10 +538,7 @@ class CaseResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CaseResult:
         """Back from the results.json shape (exchanges are not kept there): how xdist workers report."""
-        findings = [
-            Finding(Verdict(f["kind"]), f["path"], f["message"], f.get("origin"), f.get("request", 0))
-            for f in data.get("findings", [])
-        ]
+        findings = [Finding.from_dict(f) for f in data.get("findings", [])]
         return cls(
             data["id"],
             data["cassette"],
@@ -519,21 +586,16 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
                 continue
             seen.add(path)
             origin = origin_of(violation.path, exchange.sent_body, translations)
-            if strict_refusal:
-                effect = f"{call.provider} rejected it with HTTP {call.status}{refused()}"
-            elif call.accepted:
-                effect = f"{call.provider} ignores unknown fields: accepted, but silently without effect"
-            else:
-                effect = f"{call.provider} ignores unknown fields: silently without effect"
-            if not call.unknown_verified:
-                effect += f" (unverified: {call.provider}'s handling of unknown fields is assumed, not observed)"
+            refusal = refused() if strict_refusal else ""
             findings.append(
                 Finding(
                     Verdict.LEAK,
                     path,
-                    f"{path} reached {call.endpoint} ({origin}); {effect}",
+                    f"{path} reached {call.endpoint} ({origin}); {_leak_effect(call)}{refusal}",
                     origin=origin,
                     request=request,
+                    effect=leak_effect(call.unknown_policy, call.unknown_verified),
+                    policy=call.unknown_policy,
                 )
             )
         if call.endpoint is None:
@@ -547,6 +609,7 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
                 )
             )
         elif not call.accepted and not (unknown and strict_refusal):
+            # Refused, and not for its unknown fields: a value rule (or a provider that ignores unknown fields).
             values = [v for v in call.violations if v.kind == "value"]
             reason = "; ".join(f"{format_path(v.path) or '<body>'}: {v.message[:160]}" for v in values) or "refused"
             where = format_path(values[0].path) if values else ""
@@ -583,6 +646,26 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
             )
         )
     return findings
+
+
+def leak_effect(policy: str, verified: bool) -> Effect:
+    """A leak's :class:`Effect` from the provider's unknown-field policy and whether it was observed."""
+    if not verified:
+        return Effect.UNVERIFIED
+    return Effect.REJECTED if policy == "reject" else Effect.IGNORED
+
+
+def _leak_effect(call: UpstreamCall) -> str:
+    """What the provider did with a leaked field, in words (the finding's message)."""
+    if not call.accepted and call.unknown_policy == "reject":
+        text = f"{call.provider} rejected it with HTTP {call.status}: Codex breaks"
+    elif call.accepted:
+        text = f"{call.provider} ignores unknown fields: accepted, but silently without effect (the setting is lost)"
+    else:  # refused for a value (an upstream_reject beside this leak); the field itself would have been dropped
+        text = f"{call.provider} ignores unknown fields: silently without effect"
+    if not call.unknown_verified:
+        text += f" (unverified: {call.provider}'s handling of unknown fields is assumed, not observed)"
+    return text
 
 
 def verdict_of(findings: Sequence[Finding]) -> Verdict:

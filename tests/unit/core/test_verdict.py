@@ -8,13 +8,16 @@ from typing import Any
 import pytest
 
 from codex_gateway_contracts.core.cassettes import Interaction, ReplyItem
+from codex_gateway_contracts.core.catalogue import Violation
 from codex_gateway_contracts.core.mocks import UpstreamCall
 from codex_gateway_contracts.core.sse import Event
 from codex_gateway_contracts.core.verdict import (
     Exchange,
     Finding,
     Translations,
+    breaks_codex,
     find_drops,
+    judge_exchange,
     origin_of,
     reply_problems,
     verdict_of,
@@ -167,3 +170,63 @@ def test_precedence() -> None:
     assert verdict_of([finding("bad_reply"), finding("leak"), finding("drop")]) == "leak"
     assert verdict_of([finding("no_upstream_call"), finding("gateway_reject")]) == "gateway_reject"
     assert verdict_of([finding("leak"), finding("error")]) == "error"
+
+
+# -- effect: what a leaked field does to Codex -------------------------------------------------------------
+def leaking_call(policy: str, verified: bool, status: int, *values: str) -> Exchange:
+    """One chat call with a leaked ``client_metadata`` (and value violations) to a provider of ``policy``."""
+    violations = [Violation("unknown", ("client_metadata",), "unknown field")]
+    violations += [Violation("value", (path,), f"{path}: bad value") for path in values]
+    call = UpstreamCall("p", "d", "r", "POST", "/chat/completions", "", {}, dict(FAITHFUL_CHAT), "p/chat")
+    call.violations, call.status = violations, status
+    call.unknown_policy, call.unknown_verified = policy, verified
+    return Exchange(Interaction(0, {}, CODEX, ()), CODEX, status, "text/event-stream", calls=[call])
+
+
+@pytest.mark.parametrize(
+    ("policy", "verified", "status", "effect", "breaks", "said"),
+    [
+        ("reject", True, 400, "rejected", True, "rejected it with HTTP 400: Codex breaks"),
+        ("ignore", True, 200, "ignored", False, "silently without effect (the setting is lost)"),
+        ("reject", False, 400, "unverified", True, "(unverified: p's handling of unknown fields is assumed"),
+        ("ignore", False, 200, "unverified", False, "(unverified: p's handling of unknown fields is assumed"),
+    ],
+)
+def test_every_leak_says_what_it_does_to_codex(
+    policy: str, verified: bool, status: int, effect: str, breaks: bool, said: str
+) -> None:
+    (leak, *_) = judge_exchange(leaking_call(policy, verified, status), TRANSLATIONS, 0)
+    assert (leak.kind, leak.path, leak.effect, leak.policy) == ("leak", "client_metadata", effect, policy)
+    assert leak.breaks_codex is breaks and said in leak.message
+    assert leak.as_dict()["effect"] == effect and Finding.from_dict(leak.as_dict()) == leak
+
+
+def test_a_lenient_provider_refusing_a_value_is_an_upstream_reject_beside_the_ignored_leak() -> None:
+    # DeepSeek ignores unknown fields but refuses response_format.type json_schema: Codex gets HTTP 400, and
+    # the case must not read "works, settings lost".
+    findings = judge_exchange(leaking_call("ignore", True, 400, "response_format.type"), TRANSLATIONS, 0)
+    kinds = {(f.kind.value, f.path, f.breaks_codex) for f in findings}
+    assert ("leak", "client_metadata", False) in kinds and ("upstream_reject", "response_format.type", True) in kinds
+    strict = judge_exchange(leaking_call("reject", True, 400, "response_format.type"), TRANSLATIONS, 0)
+    assert [f.kind for f in strict] == ["leak"]  # a strict provider's 400 is the leak itself
+
+
+@pytest.mark.parametrize(
+    ("kind", "effect", "policy", "breaks"),
+    [
+        ("leak", "rejected", "reject", True),
+        ("leak", "ignored", "ignore", False),
+        ("leak", "unverified", "reject", True),
+        ("leak", "unverified", "ignore", False),
+        ("leak", None, None, True),  # a results.json from before effects: assume the worst
+        ("drop", None, None, True),
+        ("upstream_reject", None, None, True),
+        ("gateway_reject", None, None, True),
+        ("bad_reply", None, None, True),
+        ("no_upstream_call", None, None, True),
+        ("error", None, None, True),
+        ("skipped", None, None, False),
+    ],
+)
+def test_what_breaks_codex(kind: str, effect: str | None, policy: str | None, breaks: bool) -> None:
+    assert breaks_codex(kind, effect, policy) is breaks
