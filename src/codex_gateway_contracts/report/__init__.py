@@ -12,7 +12,18 @@ from .failure import failure_message
 from .html import render_html
 from .junit import render_junit
 from .markdown import render_markdown
-from .results import MARKS, Document, FieldCount, field_pattern, offending_fields, results_document, write_results
+from .results import (
+    MARKS,
+    Document,
+    FieldCount,
+    field_pattern,
+    finding_line,
+    offending_fields,
+    results_document,
+    title,
+    write_results,
+)
+from .routes import RouteStatus, codex_works, route_statuses, route_summary
 from .write import render_reports, write_reports
 
 __all__ = [
@@ -21,9 +32,12 @@ __all__ = [
     "Diff",
     "Document",
     "FieldCount",
+    "RouteStatus",
+    "codex_works",
     "diff_documents",
     "failure_message",
     "field_pattern",
+    "finding_line",
     "load_document",
     "main",
     "offending_fields",
@@ -33,6 +47,9 @@ __all__ = [
     "render_markdown",
     "render_reports",
     "results_document",
+    "route_statuses",
+    "route_summary",
+    "title",
     "write_reports",
     "write_results",
 ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .results import Document, title
+from .routes import route_statuses
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class Change:
     new: str
     gone: tuple[str, ...]
     added: tuple[str, ...]
+    #: ``kind:path`` -> effect of the new findings that are leaks.
+    effects: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def worse(self) -> bool:
@@ -55,8 +58,33 @@ def diff_documents(old: Document, new: Document) -> Diff:
         if a["verdict"] == b["verdict"] and sa == sb:
             diff.unchanged += 1
             continue
-        diff.changes.append(Change(cid, a["verdict"], b["verdict"], tuple(sorted(sa - sb)), tuple(sorted(sb - sa))))
+        effects = {f"{f['kind']}:{f['path']}": f["effect"] for f in b.get("findings", []) if f.get("effect")}
+        added = tuple(sorted(sb - sa))
+        changed = Change(
+            cid,
+            a["verdict"],
+            b["verdict"],
+            tuple(sorted(sa - sb)),
+            added,
+            {k: effects[k] for k in added if k in effects},
+        )
+        diff.changes.append(changed)
     return diff
+
+
+def _route_changes(old: Document, new: Document) -> list[str]:
+    """Routes whose "Codex works?" answer changed, old -> new."""
+    before = {s.route: s for s in route_statuses(old)}
+    changed = [
+        (before[s.route], s)
+        for s in route_statuses(new)
+        if s.route in before and (before[s.route].answer, before[s.route].first) != (s.answer, s.first)
+    ]
+    if not changed:
+        return []
+    lines = [f"Codex works? changed on {len(changed)} route(s):"]
+    lines += [f"  {b.route}: {a.text} -> {b.text}" for a, b in changed]
+    return lines
 
 
 def render_diff(old: Document, new: Document, diff: Diff) -> str:
@@ -75,11 +103,13 @@ def render_diff(old: Document, new: Document, diff: Diff) -> str:
             if change.gone:
                 lines.append(f"      gone: {', '.join(change.gone)}")
             if change.added:
-                lines.append(f"      new:  {', '.join(change.added)}")
+                shown = [f"{f} ({change.effects[f]})" if f in change.effects else f for f in change.added]
+                lines.append(f"      new:  {', '.join(shown)}")
     if diff.only_old:
         lines.append(f"only in old ({len(diff.only_old)}): {', '.join(diff.only_old)}")
     if diff.only_new:
         lines.append(f"only in new ({len(diff.only_new)}): {', '.join(diff.only_new)}")
+    lines += _route_changes(old, new)
     lines.append(
         f"{len(worse)} worse, {len(better)} better, {len(other)} changed otherwise, {diff.unchanged} unchanged"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..core.verdict import CaseResult
+from .results import finding_line
 
 
 def failure_message(result: CaseResult) -> str:
@@ -13,10 +14,7 @@ def failure_message(result: CaseResult) -> str:
         f"{result.verdict.upper()}: {result.id}",
         f"  route {result.route} -> provider {result.provider}, endpoint {result.endpoint}",
     ]
-    for finding in result.findings:
-        origin = f" [origin: {finding.origin}]" if finding.origin else ""
-        path = f" {finding.path}" if finding.path else ""
-        lines.append(f"  - {finding.kind}{path}{origin} (request #{finding.request}): {finding.message}")
+    lines += [f"  - {finding_line(finding.as_dict())}" for finding in result.findings]
     for exchange in result.exchanges:
         number = exchange.interaction.index
         for call in exchange.calls:

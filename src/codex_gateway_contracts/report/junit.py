@@ -7,13 +7,13 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from .results import Document, title
+from .results import Document, finding_line, title
 
 
-def _finding_line(finding: Mapping[str, Any]) -> str:
-    origin = f" [origin: {finding['origin']}]" if finding.get("origin") else ""
-    path = f" {finding['path']}" if finding.get("path") else ""
-    return f"{finding['kind']}{path}{origin} (request #{finding.get('request', 0)}): {finding['message']}"
+def _short(finding: Mapping[str, Any]) -> str:
+    """``leak:service_tier (client, ignored)``."""
+    tags = ", ".join(finding[name] for name in ("origin", "effect") if finding.get(name))
+    return f"{finding['kind']}:{finding['path']}" + (f" ({tags})" if tags else "")
 
 
 def render_junit(document: Document) -> str:
@@ -37,12 +37,8 @@ def render_junit(document: Document) -> str:
         verdict = case["verdict"]
         if verdict == "pass":
             continue
-        details = "\n".join(_finding_line(f) for f in case.get("findings", []))
-        summary_text = "; ".join(
-            f"{f['kind']}:{f['path']}" + (f" ({f['origin']})" if f.get("origin") else "")
-            for f in case.get("findings", [])
-            if f.get("path")
-        )
+        details = "\n".join(finding_line(f) for f in case.get("findings", []))
+        summary_text = "; ".join(_short(f) for f in case.get("findings", []) if f.get("path"))
         message = f"{verdict.upper()}: {case['id']} via {case['route']} -> {case['endpoint']}"
         message += f": {summary_text}" if summary_text else ""
         tag = {"error": "error", "skipped": "skipped"}.get(verdict, "failure")

@@ -46,9 +46,19 @@ def write_results(directory: Path, gateway: Mapping[str, Any], results: Sequence
 
 
 def title(document: Document) -> str:
-    """``<kind> <version>`` of the run's gateway."""
+    """``<package> <version>`` of the run's gateway (``aiyou-litellm 1.105.0``; the kind for older runs)."""
     gateway = document.get("gateway", {})
-    return f"{gateway.get('kind', 'gateway')} {gateway.get('version', '?')}"
+    name = gateway.get("package") or gateway.get("kind", "gateway")
+    baseline = f", judged against {gateway['baseline']}" if gateway.get("baseline") else ""
+    return f"{name} {gateway.get('version', '?')}{baseline}"
+
+
+def finding_line(finding: Mapping[str, Any]) -> str:
+    """``leak service_tier [origin: client, effect: ignored] (request #0): message``: one finding, everywhere."""
+    tags = [f"{name}: {finding[name]}" for name in ("origin", "effect") if finding.get(name)]
+    path = f" {finding['path']}" if finding.get("path") else ""
+    where = f" [{', '.join(tags)}]" if tags else ""
+    return f"{finding['kind']}{path}{where} (request #{finding.get('request', 0)}): {finding['message']}"
 
 
 def summary_line(document: Document) -> str:
@@ -88,23 +98,29 @@ class FieldCount:
     path: str
     kind: str
     origin: str
+    effect: str
     cases: int = 0
     routes: set[str] = field(default_factory=set)
 
 
 def offending_fields(document: Document) -> list[FieldCount]:
-    """Findings with a path grouped by field, kind and origin, most frequent first (cases counted once)."""
-    counts: dict[tuple[str, str, str], FieldCount] = {}
+    """Findings with a path grouped by field, kind, origin and effect, most frequent first (cases counted once)."""
+    counts: dict[tuple[str, str, str, str], FieldCount] = {}
     for case in document["cases"]:
-        seen: set[tuple[str, str, str]] = set()
+        seen: set[tuple[str, str, str, str]] = set()
         for finding in case.get("findings", []):
             if not finding.get("path") or finding["kind"] == "skipped":
                 continue
-            group = (field_pattern(finding["path"]), finding["kind"], finding.get("origin") or "-")
+            group = (
+                field_pattern(finding["path"]),
+                finding["kind"],
+                finding.get("origin") or "-",
+                finding.get("effect") or "-",
+            )
             if group in seen:
                 continue
             seen.add(group)
             entry = counts.setdefault(group, FieldCount(*group))
             entry.cases += 1
             entry.routes.add(case["route"])
-    return sorted(counts.values(), key=lambda c: (-c.cases, c.path, c.kind, c.origin))
+    return sorted(counts.values(), key=lambda c: (-c.cases, c.path, c.kind, c.origin, c.effect))

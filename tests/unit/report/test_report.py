@@ -7,6 +7,7 @@ generated config; 1.83.14 and 1.106.1 with examples/reported-bugs.yaml).
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -42,6 +43,9 @@ def with_odd_cases(document: dict[str, Any]) -> dict[str, Any]:
         "verdict": "drop",
         "findings": [_finding("drop", "tools[1].a|b<script>", "dropped & <gone>")],
     }
+    for index, case in enumerate(doc["cases"]):  # a route whose provider the catalogue does not know
+        if case["route"] == "claude-sonnet-4-6":
+            doc["cases"][index] = {**case, "verdict": "skipped", "findings": [_finding("skipped", "", "unknown")]}
     doc["summary"] = dict(sorted(Counter(c["verdict"] for c in doc["cases"]).items()))
     return doc
 
@@ -66,28 +70,49 @@ def first_code(cell: str) -> str:
     return match.group(1).replace("\\|", "|")
 
 
-def markdown_verdicts(text: str) -> dict[str, str]:
-    lines = text.splitlines()
-    start = lines.index("## Deployments \u00d7 cassettes")
-    table = []
-    for line in lines[start + 1 :]:
+def codes(cell: str) -> list[str]:
+    return [code.replace("\\|", "|") for code in re.findall(r"`([^`]*)`", cell)]
+
+
+def tables(text: str) -> list[list[str]]:
+    """Every Markdown table of a document, as its lines."""
+    found: list[list[str]] = []
+    current: list[str] = []
+    for line in [*text.splitlines(), ""]:
         if line.startswith("|"):
-            table.append(line)
-        elif table:
-            break
-    header = split_row(table[0])
-    routes = [first_code(cell) for cell in header[1:]]
+            current.append(line)
+        elif current:
+            found.append(current)
+            current = []
+    return found
+
+
+def markdown_routes(text: str) -> dict[str, list[str]]:
+    """The route table (the first table of report.md): route -> its cells."""
+    header, _rule, *rows = tables(text)[0]
+    assert split_row(header)[:4] == ["route", "provider", "endpoint", "Codex works?"]
+    return {first_code(cells[0]): cells for cells in map(split_row, rows)}
+
+
+def markdown_verdicts(text: str) -> dict[str, str]:
+    """Every case of the per-route tables (scenarios down, Codex versions across)."""
     verdicts = {}
-    for line in table[2:]:
-        cells = split_row(line)
-        assert len(cells) == len(header), line
-        cassette = first_code(cells[0])
-        for route, cell in zip(routes, cells[1:], strict=True):
-            if cell == "—":
-                continue
-            mark, word = cell.split(" ", 2)[:2]
-            assert report.MARKS[word.rstrip(":")] == mark
-            verdicts[f"{cassette}-{route}"] = word.rstrip(":")
+    for block in re.findall(r"<details><summary><code>(.*?)</code>.*?</summary>(.*?)</details>", text, re.S):
+        route = html.unescape(block[0])
+        for table in tables(block[1]):
+            header = split_row(table[0])
+            assert header[0] == "scenario"
+            versions = [first_code(cell) for cell in header[1:]]
+            for line in table[2:]:
+                cells = split_row(line)
+                assert len(cells) == len(header), line
+                scenario = first_code(cells[0])
+                for version, cell in zip(versions, cells[1:], strict=True):
+                    if cell == "—":
+                        continue
+                    mark, word = cell.split(" ", 2)[:2]
+                    assert report.MARKS[word.rstrip(":")] == mark
+                    verdicts[f"{version}/{scenario}-{route}"] = word.rstrip(":")
     return verdicts
 
 
@@ -95,12 +120,18 @@ class CaseRows(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, dict[str, str]] = {}
+        self.cells: dict[str, dict[str, str]] = {}
+        self.routes: dict[str, dict[str, str]] = {}
         self.external: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
         if tag == "tr" and "data-id" in values:
             self.rows[values["data-id"]] = values
+        if tag == "td" and "data-id" in values:
+            self.cells[values["data-id"]] = values
+        if tag == "tr" and "data-answer" in values:
+            self.routes[values["data-route"]] = values
         for name in ("src", "href"):
             if name in values:
                 self.external.append(values[name])
@@ -130,6 +161,52 @@ def junit_verdicts(text: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+# -- what the route table must say, computed here from the documented rule, not by report/routes.py ----
+def breaks(finding: dict[str, Any]) -> bool:
+    if finding["kind"] == "leak":
+        effect = finding.get("effect")
+        return effect not in ("ignored", "unverified") or (effect == "unverified" and finding["policy"] == "reject")
+    return finding["kind"] not in ("pass", "skipped")
+
+
+def expected_routes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    routes: dict[str, list[dict[str, Any]]] = {}
+    for case in document["cases"]:
+        routes.setdefault(case["route"], []).append(case)
+    out = {}
+    for route, cases in routes.items():
+        findings = [f for c in cases for f in c["findings"]]
+        leaks = [f for f in findings if f["kind"] == "leak"]
+        rejected = [f for f in findings if breaks(f) and f["kind"] in ("leak", "upstream_reject")]
+        if all(c["verdict"] == "skipped" for c in cases):
+            answer = "unjudged"
+        elif any(breaks(f) for f in findings):
+            answer = "breaks"
+        else:
+            answer = "lost" if leaks else "yes"
+        out[route] = {
+            "answer": answer,
+            "rejected": sorted({report.field_pattern(f["path"]) for f in rejected if f["path"]}),
+            "ignored": sorted({report.field_pattern(f["path"]) for f in leaks if not breaks(f)}),
+            "drops": sorted({report.field_pattern(f["path"]) for f in findings if f["kind"] == "drop"}),
+            "passing": f"{sum(c['verdict'] == 'pass' for c in cases)}/{len(cases)}",
+        }
+    return out
+
+
+WORDS = {"yes": "✅ yes", "lost": "🟨 works, settings lost", "breaks": "❌ breaks", "unjudged": "⏭️ not judged"}
+
+
+def shown(cell: str, expected: list[str]) -> None:
+    """A list cell shows the first fields of the expected list and counts the rest."""
+    if not expected:
+        assert cell == "—"
+        return
+    assert codes(cell) == expected[: len(codes(cell))]
+    more = re.search(r"\+(\d+) more", cell)
+    assert len(codes(cell)) + (int(more.group(1)) if more else 0) == len(expected)
+
+
 # -- the reports agree with results.json ------------------------------------------------------------
 @pytest.fixture(params=[*FIXTURES, "odd"])
 def document(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -142,14 +219,44 @@ def test_markdown_matrix_has_every_verdict(document: dict[str, Any]) -> None:
     assert markdown_verdicts(report.render_markdown(document)) == expected_verdicts(document)
 
 
+def test_route_table_comes_first_and_says_what_results_json_says(document: dict[str, Any]) -> None:
+    text = report.render_markdown(document)
+    assert text.splitlines()[2].startswith("| route | provider | endpoint | Codex works? |")  # right after the title
+    rows = markdown_routes(text)
+    expected = expected_routes(document)
+    assert set(rows) == set(expected)
+    for route, want in expected.items():
+        _, _, _, works, rejected, ignored, drops, passing = rows[route]
+        assert works.startswith(WORDS[want["answer"]]), (route, works)
+        if want["answer"] == "breaks":  # names one of the breaking fields
+            blocker = codes(works)
+            assert not blocker or blocker[0] in want["rejected"] + want["drops"], (route, works)
+        shown(rejected, want["rejected"])
+        shown(ignored, want["ignored"])
+        shown(drops, want["drops"])
+        assert passing == want["passing"]
+
+
+def test_no_markdown_table_is_wider_than_ten_columns(document: dict[str, Any]) -> None:
+    text = report.render_markdown(document)
+    widths = [len(split_row(table[0])) for table in tables(text)]
+    assert widths and max(widths) <= 10
+
+
 def test_html_rows_carry_every_verdict_and_field(document: dict[str, Any]) -> None:
-    rows = html_rows(report.render_html(document)).rows
+    parsed = html_rows(report.render_html(document))
+    rows = parsed.rows
     assert {cid: row["data-verdict"] for cid, row in rows.items()} == expected_verdicts(document)
+    assert {cid: cell["data-verdict"] for cid, cell in parsed.cells.items()} == expected_verdicts(document)
+    assert {route: row["data-answer"] for route, row in parsed.routes.items()} == {
+        route: want["answer"] for route, want in expected_routes(document).items()
+    }
     for case in document["cases"]:
         row = rows[case["id"]]
         assert row["data-provider"] == case["provider"]
         fields = {report.field_pattern(f["path"]) for f in case["findings"] if f["path"]}
         assert set(json.loads(row["data-fields"])) == fields
+        assert set(json.loads(row["data-effects"])) == {f["effect"] for f in case["findings"] if f.get("effect")}
 
 
 def test_junit_has_one_testcase_per_case_with_verdict_and_findings(document: dict[str, Any]) -> None:
@@ -162,8 +269,17 @@ def test_junit_has_one_testcase_per_case_with_verdict_and_findings(document: dic
             for finding in case["findings"]:
                 if finding["path"]:
                     assert f"{finding['kind']}:{finding['path']}" in message
+                if finding.get("effect"):
+                    assert f"{finding['kind']}:{finding['path']} ({finding['origin']}, {finding['effect']})" in message
     suite = ET.fromstring(report.render_junit(document)).find("testsuite")
     assert suite is not None and int(suite.attrib["tests"]) == len(document["cases"])
+
+
+def test_every_leak_of_a_real_run_carries_its_effect() -> None:
+    for name in FIXTURES:
+        leaks = [f for c in load(name)["cases"] for f in c["findings"] if f["kind"] == "leak"]
+        assert leaks and all(f["effect"] in ("rejected", "ignored", "unverified") for f in leaks), name
+        assert all(f["policy"] in ("reject", "ignore") for f in leaks), name
 
 
 def test_html_is_self_contained_and_escaped() -> None:
@@ -173,19 +289,22 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert text.count("<script") == 1  # our own inline filter script, nothing injected from a path
     assert "tools[1].a|b&lt;script&gt;" in text
     assert 'id="f-provider"' in text and 'id="f-verdict"' in text and 'id="f-field"' in text
+    assert 'id="f-effect"' in text
 
 
 def test_offending_fields_count_cases_once_and_group_positions() -> None:
-    fields = {(f.path, f.kind, f.origin): f for f in report.offending_fields(load(FIXTURES[0]))}
-    cache_key = fields[("prompt_cache_key", "leak", "client")]
-    assert cache_key.cases == 6 and cache_key.routes == {"deepseek-chat", "qwen3-coder-plus"}
-    index = fields[("messages[].tool_calls[].index", "leak", "translated")]
-    assert index.cases == 4
+    fields = {(f.path, f.kind, f.origin, f.effect): f for f in report.offending_fields(load(FIXTURES[0]))}
+    ignored = fields[("prompt_cache_key", "leak", "client", "ignored")]
+    assert ignored.cases == 3 and ignored.routes == {"deepseek-chat"}
+    assumed = fields[("prompt_cache_key", "leak", "client", "unverified")]
+    assert assumed.cases == 3 and assumed.routes == {"qwen3-coder-plus"}
+    index = fields[("messages[].tool_calls[].index", "leak", "translated", "rejected")]
+    assert index.cases == 2
     first = report.offending_fields(load(FIXTURES[0]))[0]
     assert first.cases == max(f.cases for f in fields.values())
     markdown = report.render_markdown(load(FIXTURES[0]))
     section = markdown.split("## Most frequent offending fields", 1)[1]
-    assert "| `prompt_cache_key` | leak | client | 6 |" in section
+    assert "| `prompt_cache_key` | leak | client | ignored | 3 |" in section
 
 
 def test_write_reports_renders_from_the_written_results(tmp_path: Path) -> None:
@@ -249,7 +368,10 @@ def test_diff_of_the_reported_bugs_between_releases(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     assert code == 1
     assert "worse (4):" in out and "better (2):" in out
-    assert "4 worse, 2 better, 2 changed otherwise, 0 unchanged" in out
+    assert "      new:  leak:prompt_cache_key (ignored)" in out  # each new finding with its effect
+    assert "  deepseek-chat: ❌ breaks: tools[] (upstream_reject; 2 cases) -> 🟨 works, settings lost" in out
+    assert "  azure-gpt-5.5: ❌ breaks: stream_options.include_usage (leak, rejected; 2 cases) -> ✅ yes" in out
+    assert out.splitlines()[-1] == "4 worse, 2 better, 2 changed otherwise, 0 unchanged"
 
 
 def test_diff_of_identical_runs_is_clean_and_reports_missing_cases(capsys: pytest.CaptureFixture[str]) -> None:
