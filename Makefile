@@ -4,9 +4,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 REPORT ?= reports
-# LiteLLM releases the self-tests compare (the reported bugs are in the first, fixed in the second).
+# LiteLLM releases the self-tests compare besides the pinned one (pyproject.toml's `litellm` extra):
+# the reported bugs are in OLD and fixed in FIXED; each gets its own virtualenv under .venvs/.
 OLD_LITELLM ?= 1.83.14
-OLD_VENV := .venvs/litellm-$(OLD_LITELLM)
+FIXED_LITELLM ?= 1.106.1
+OLD_BIN := .venvs/litellm-$(OLD_LITELLM)/bin/litellm
+FIXED_BIN := .venvs/litellm-$(FIXED_LITELLM)/bin/litellm
 
 .PHONY: setup contracts test lint selftest old-litellm clean
 
@@ -18,12 +21,13 @@ $(BIN)/litellm: pyproject.toml
 
 setup: $(BIN)/litellm
 
-$(OLD_VENV)/bin/litellm:
-	$(PYTHON) -m venv $(OLD_VENV)
-	$(OLD_VENV)/bin/pip install --quiet 'litellm[proxy]==$(OLD_LITELLM)'
+.venvs/litellm-%/bin/litellm:
+	$(PYTHON) -m venv .venvs/litellm-$*
+	.venvs/litellm-$*/bin/pip install --quiet 'litellm[proxy]==$*'
 	@touch $@
 
-old-litellm: $(OLD_VENV)/bin/litellm
+# The releases the reported-bug self-tests run (1.83.14 has the bugs, 1.106.1 has neither).
+old-litellm: $(OLD_BIN) $(FIXED_BIN)
 
 contracts: setup
 	$(BIN)/pytest tests/contracts --contracts-report $(REPORT)
@@ -33,9 +37,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# `tests` is named: with a contract option and no test path, pytest runs only the contract suite.
 test: setup old-litellm lint
-	CGC_LITELLM_OLD=$(CURDIR)/$(OLD_VENV)/bin/litellm CGC_REQUIRE_GATEWAYS=1 \
-		$(BIN)/pytest --contracts-report $(REPORT)
+	CGC_LITELLM_OLD=$(CURDIR)/$(OLD_BIN) CGC_LITELLM_FIXED=$(CURDIR)/$(FIXED_BIN) CGC_REQUIRE_GATEWAYS=1 \
+		$(BIN)/pytest tests --contracts-report $(REPORT)
 
 clean:
 	rm -rf $(VENV) .venvs $(REPORT)

@@ -149,22 +149,35 @@ def litellm_binary(variable: str | None = None) -> str:
         pytest.skip(f"{exc} (set {variable or 'PATH'} to run this)")
 
 
+def isolated(tmp: Path) -> tuple[list[str], dict[str, str]]:
+    """pytest options and environment that keep a user's contract options out of a self-test's sub-run.
+
+    ``PYTEST_ADDOPTS`` (inherited through the environment) and the ``contracts_*`` ini keys of whatever
+    config pytest would find are the two ways a user's settings reach a subprocess; an empty ini file and
+    an environment without ``PYTEST_ADDOPTS`` close both. The rootdir stays the checkout (node ids).
+    """
+    ini = tmp / "selftest.ini"
+    ini.parent.mkdir(parents=True, exist_ok=True)
+    ini.write_text("[pytest]\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    return ["-c", str(ini), "--rootdir", str(ROOT), "-p", "no:cacheprovider"], env
+
+
+def suite_command(tmp: Path, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The contract suite as a user runs it (a subprocess), isolated from the user's own contract options."""
+    options, env = isolated(tmp)
+    command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "contracts"), "-q", *options, *args]
+    return command, env
+
+
 def run_contract_suite(tmp: Path, name: str, scenarios: list[tuple[str, str]], *args: str) -> dict[str, Any]:
     """Run the contract suite as a user would (a subprocess) on copies of some cassettes; return results.json."""
     cassettes = tmp / "cassettes"
     for version, scenario in scenarios:
         (cassettes / version).mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "cassettes" / "codex" / version / f"{scenario}.yaml", cassettes / version)
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        str(ROOT / "tests" / "contracts" / "test_codex_gateway.py"),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        str(ROOT),
+    command, env = suite_command(
+        tmp,
         "--contracts-cassettes",
         str(cassettes),
         "--contracts-expectations",
@@ -172,8 +185,8 @@ def run_contract_suite(tmp: Path, name: str, scenarios: list[tuple[str, str]], *
         "--contracts-report",
         str(tmp / name),
         *args,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT, check=False)
+    )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT, env=env, check=False)
     report = tmp / name / "results.json"
     assert report.is_file(), f"no report; exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     results: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ fail alike, as a usage error naming the option.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,13 @@ from typing import Any
 
 import pytest
 
+from .data import DataFolders, data_folders
+from .errors import ContractsError
+
 NONE = "none"
+#: What ``--contracts-fail-on`` accepts: every failure, or only what breaks Codex (see core/verdict.py).
+FAIL_ON = ("any", "rejected")
+RELEASE = re.compile(r"\d+(\.\d+)+([.-]?(post|rc|a|b|dev)\d*)?")
 
 
 def _positive(kind: Callable[[str], float]) -> Callable[[str, str], Any]:
@@ -40,6 +47,21 @@ def _path_or_none(flag: str, raw: str) -> Path | str:
     return NONE if raw == NONE else _path(flag, raw)
 
 
+def _release(flag: str, raw: str) -> str:
+    if not RELEASE.fullmatch(raw):
+        raise argparse.ArgumentTypeError(f"{flag} takes a release version like 1.106.1, not {raw!r}")
+    return raw
+
+
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    def choice(flag: str, raw: str) -> str:
+        if raw not in choices:
+            raise argparse.ArgumentTypeError(f"{flag} takes one of {', '.join(choices)}, not {raw!r}")
+        return raw
+
+    return choice
+
+
 @dataclass(frozen=True)
 class Option:
     """One option: flag, dest (also its ini key when ``ini``), conversion, default and help."""
@@ -56,7 +78,10 @@ class Option:
     @property
     def text(self) -> str:
         """The help, with the default when there is one."""
-        return f"{self.help} (default {self.default:g})." if self.default is not None else self.help
+        if self.default is None:
+            return self.help
+        shown = f"{self.default:g}" if isinstance(self.default, (int, float)) else self.default
+        return f"{self.help} (default {shown})."
 
     def parse(self, raw: str) -> Any:
         """A command-line or ini value, converted (argparse.ArgumentTypeError when it is not valid)."""
@@ -86,21 +111,39 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--contracts-cassettes",
         "contracts_cassettes",
-        "Folder of Codex cassettes (default: <rootdir>/cassettes/codex).",
+        "Folder of Codex cassettes (default: the suite's cassettes/codex).",
         _path,
     ),
     Option(
         "--contracts-schemas",
         "contracts_schemas",
-        "Folder of provider schemas (default: <rootdir>/schemas).",
+        "Folder of provider schemas (default: the suite's schemas).",
         _path,
     ),
     Option(
         "--contracts-expectations",
         "contracts_expectations",
-        "Known-failures file (default, with the generated config: "
-        "<rootdir>/expectations/litellm-<version>.yaml). 'none' disables it.",
+        "Known-failures file (default, with the generated config: the suite's "
+        "expectations/<gateway>-<version>.yaml). 'none' disables it.",
         _path_or_none,
+    ),
+    Option(
+        "--contracts-baseline",
+        "contracts_baseline",
+        "Judge against the expectations of this upstream release (e.g. 1.106.1), whatever version the "
+        "gateway reports: how a fork compares itself with the release it is based on.",
+        _release,
+        metavar="VERSION",
+    ),
+    Option(
+        "--contracts-fail-on",
+        "contracts_fail_on",
+        "Which failures fail the run: 'any' (every leak, drop, reject, broken reply or error), or "
+        "'rejected' (only what breaks Codex: a field the provider rejects, and every other verdict; "
+        "a field the provider silently ignores is tolerated)",
+        _choice(*FAIL_ON),
+        default="any",
+        metavar="{any,rejected}",
     ),
     Option(
         "--contracts-concurrency",
@@ -187,7 +230,8 @@ def value(config: pytest.Config, option: Option) -> Any:
 class Settings:
     """Every option of one run, typed and resolved (paths against the invocation directory)."""
 
-    rootdir: Path
+    #: The suite's data folders (a checkout's, or the wheel's copy); never pytest's rootdir.
+    data: DataFolders
     litellm_config: Path | None
     litellm_bin: str | None
     report: Path | None
@@ -196,6 +240,9 @@ class Settings:
     #: An explicit expectations file; ``None`` with ``expectations_off`` false means "the default one".
     expectations: Path | None
     expectations_off: bool
+    #: ``--contracts-baseline``: the upstream release whose expectations apply.
+    baseline: str | None
+    fail_on: str
     concurrency: int
     startup_timeout: float
     request_timeout: float
@@ -207,17 +254,22 @@ class Settings:
     def read(cls, config: pytest.Config) -> Settings:
         """Read and check the options; a combination that would fail late is a usage error now."""
         got = {option.dest: value(config, option) for option in OPTIONS}
-        rootdir = Path(config.rootpath)
+        try:
+            data = data_folders()
+        except ContractsError as exc:
+            raise pytest.UsageError(str(exc)) from None
         expectations = got["contracts_expectations"]
         settings = cls(
-            rootdir=rootdir,
+            data=data,
             litellm_config=_resolved(got["litellm_config"]),
             litellm_bin=got["contracts_litellm_bin"],
             report=_resolved(got["contracts_report"]),
-            cassettes=_resolved(got["contracts_cassettes"]) or rootdir / "cassettes" / "codex",
-            schemas=_resolved(got["contracts_schemas"]) or rootdir / "schemas",
+            cassettes=_resolved(got["contracts_cassettes"]) or data.cassettes,
+            schemas=_resolved(got["contracts_schemas"]) or data.schemas,
             expectations=_resolved(expectations) if isinstance(expectations, Path) else None,
             expectations_off=expectations == NONE,
+            baseline=got["contracts_baseline"],
+            fail_on=got["contracts_fail_on"],
             concurrency=got["contracts_concurrency"],
             startup_timeout=got["contracts_startup_timeout"],
             request_timeout=got["contracts_request_timeout"],
@@ -225,12 +277,39 @@ class Settings:
             routes=frozenset(got["contracts_route"] or ()),
             update_expectations=bool(got["contracts_update_expectations"]),
         )
-        if settings.update_expectations and settings.litellm_config and not (expectations or None):
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse combinations that would fail late or write where they must not (pytest.UsageError)."""
+        explicit = self.expectations is not None
+        if self.update_expectations and self.litellm_config and not explicit:
             # The default file describes the generated config; a run of your own config must not overwrite it.
             raise pytest.UsageError(
                 "--contracts-update-expectations with --litellm-config needs --contracts-expectations FILE"
             )
-        return settings
+        if self.update_expectations and self.data.packaged and not explicit:
+            raise pytest.UsageError(
+                "--contracts-update-expectations needs --contracts-expectations FILE: the suite's own "
+                f"expectations are installed with the package ({self.data.expectations}), not yours to rewrite"
+            )
+        if self.baseline is None:
+            return
+        if self.expectations_off or (explicit and not self.update_expectations):
+            raise pytest.UsageError(
+                "--contracts-baseline chooses the expectations file; do not also give --contracts-expectations "
+                "(except as the file --contracts-update-expectations writes)"
+            )
+        if self.update_expectations and not explicit:
+            raise pytest.UsageError(
+                "--contracts-update-expectations with --contracts-baseline writes your own file: add "
+                "--contracts-expectations FILE (the baseline's reasons are carried over)"
+            )
+        if self.litellm_config is not None and not explicit:
+            raise pytest.UsageError(
+                "--contracts-baseline judges against the suite's expectations, which describe the generated "
+                "config; with --litellm-config use --contracts-expectations FILE"
+            )
 
 
 def _resolved(path: Path | None) -> Path | None:

@@ -3,6 +3,11 @@
 Options are in :mod:`.options`, the session's state in :mod:`.session`. Nothing starts unless a collected
 test asks for the ``contracts`` fixture (through ``contract_case``), so the plugin costs nothing in other
 suites.
+
+``pytest --litellm-config FILE --contracts-report DIR``, with contract options and no test path, runs
+exactly the contract suite (the package's ``suite/``) wherever it is typed. pytest decides its rootdir
+before any plugin loads, from the command-line values that exist on disk (``FILE``, ``DIR``), so it may
+be ``/`` or ``/tmp``; nothing here depends on it: the data folders come from :mod:`.data`.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import pytest
 from pytest_recording import network
 
 from .core.runner import Case
+from .data import SUITE
 from .errors import ContractsError
-from .options import Settings, add_options
+from .options import OPTIONS, Settings, add_options
 from .session import ALLOWED_HOSTS, WORKER_KEY, Contracts, ContractsSession
 
 SESSION = pytest.StashKey[ContractsSession]()
@@ -31,6 +37,35 @@ def contracts_session(config: pytest.Config) -> ContractsSession:
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The ``codex-contracts`` option group; every value option also has an ini key of its dest name."""
     add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Contract options without a test path: collect the contract suite, not the project's ``testpaths``.
+
+    At this point pytest has parsed the command line again with the plugin's options known, so
+    ``file_or_dir`` holds the real test paths (the first parse took option values for paths).
+    """
+    namespace = early_config.known_args_namespace
+    if namespace.file_or_dir or getattr(namespace, "help", False) or getattr(namespace, "version", False):
+        return
+    if any(getattr(namespace, option.dest, None) not in (None, False) for option in OPTIONS):
+        args.append(str(SUITE))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Where the data comes from; and why pytest's rootdir may look odd (it is not used)."""
+    session = config.stash.get(SESSION, None)
+    if session is None:
+        return []
+    lines = [f"codex-contracts: data from {session.settings.data.root}"]
+    invocation = config.invocation_params.dir
+    if config.rootpath != invocation and config.rootpath not in invocation.parents:
+        lines.append(
+            f"codex-contracts: pytest chose rootdir {config.rootpath} from option values that exist on disk; "
+            "the suite does not use it (write --litellm-config=FILE, or add --rootdir ., to keep it here)"
+        )
+    return lines
 
 
 def pytest_configure(config: pytest.Config) -> None:

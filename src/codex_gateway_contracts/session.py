@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -25,14 +26,14 @@ from . import gateways
 from .core.cassettes import Cassette, ReplyItem, discover
 from .core.catalogue import Catalogue, Provider, load_catalogue
 from .core.deployments import GatewayPlan, load_deployments
-from .core.expectations import Expectations, compare, rewrite
+from .core.expectations import Expectations, compare, expectations_file, locate, rewrite
 from .core.mocks import MockFleet, UpstreamCall
 from .core.runner import Case, CaseRunner, RouteAddress
 from .core.verdict import CaseResult, Finding, Outcome, Translations, Verdict
-from .errors import ContractsError, ExpectationsError, GatewayError
+from .errors import ContractsError, ExpectationsError, ExpectationsWarning, GatewayError
 from .gateways import Gateway
 from .options import Settings
-from .report import failure_message, write_reports
+from .report import failure_message, route_summary, title, write_reports
 
 ALLOWED_HOSTS = [r"^127\.0\.0\.1$", r"^localhost$", r"^::1$"]
 #: Where an xdist worker leaves its results for the controller (``workeroutput``).
@@ -147,7 +148,7 @@ class Contracts:
         network.block(allowed_hosts=ALLOWED_HOSTS)  # re-arm: another plugin may have unblocked between tests
         result = self._runner.result(case)
         results.append(result)
-        outcome, note = compare(result, self.expectations.get(case.id))
+        outcome, note = compare(result, self.expectations.get(case.id), self.settings.fail_on)
         if outcome == Outcome.XFAIL:
             pytest.xfail(note)
         if outcome == Outcome.FAIL:
@@ -181,6 +182,8 @@ class ContractsSession:
         self.gateway_info: dict[str, Any] = {}
         self.gateway_name = gateways.DEFAULT
         self.expectations: Expectations | None = None
+        #: Said once, loudly, when no expectations file applies to the detected release.
+        self.notice = ""
         self.notes: list[str] = []
         #: Calls the gateway made outside any case: read-only ones (start-up listings) and strays.
         self.background: list[UpstreamCall] = []
@@ -253,7 +256,15 @@ class ContractsSession:
             gateway = adapter(adapter.find(settings.litellm_bin), workdir, startup_timeout=settings.startup_timeout)
             gateway.configure(prepared.plan, lambda d: api_bases[d.slug])
             self.notes = prepared.plan.notes
-            self.gateway_info = {"kind": gateway.kind, "version": gateway.version, "config": prepared.plan.source}
+            release = gateway.release
+            self.gateway_info = {
+                "kind": gateway.kind,
+                "package": release.package,
+                "version": release.version,
+                "config": prepared.plan.source,
+            }
+            if settings.baseline is not None:
+                self.gateway_info["baseline"] = settings.baseline
             expectations = self._load_expectations(gateway)
             self.expectations = expectations
             stale = expectations.stale(prepared.all_case_ids)
@@ -279,17 +290,45 @@ class ContractsSession:
         return self._started
 
     def _load_expectations(self, gateway: Gateway) -> Expectations:
+        """The file that judges this run (see ``core.expectations.locate``), or none, said loudly."""
         settings = self.settings
         if settings.expectations_off:
             return Expectations(None)
-        if settings.expectations is not None:
-            return Expectations.load(settings.expectations)
-        if settings.litellm_config is not None:
-            return Expectations(None)
-        return Expectations.load(self._default_expectations(gateway.version))
+        own = settings.expectations
+        if own is not None and not own.is_file() and not settings.update_expectations:
+            raise ExpectationsError(f"--contracts-expectations: no such file: {own}")
+        if settings.baseline is None and (own is not None or settings.litellm_config is not None):
+            return Expectations.load(own)  # your file, or with your own config none unless you name one
+        lookup = locate(settings.data.expectations, self.gateway_name, gateway.release, settings.baseline)
+        found = Expectations.load(lookup.path)
+        if own is not None:  # --contracts-update-expectations writes your file, starting from the baseline's
+            return Expectations.load(own).under(found)
+        if lookup.path is None:
+            if settings.update_expectations:
+                if gateway.release.fork:
+                    raise ExpectationsError(
+                        f"{gateway.release} is not an upstream release: write your own file with "
+                        "--contracts-expectations FILE (add --contracts-baseline VERSION to start from its reasons)"
+                    )
+                return Expectations(expectations_file(settings.data.expectations, self.gateway_name, gateway.version))
+            self.notice = self._no_expectations(gateway, lookup.nearest)
+            warnings.warn(ExpectationsWarning(self.notice), stacklevel=2)
+        return found
 
-    def _default_expectations(self, version: str) -> Path:
-        return self.settings.rootdir / "expectations" / f"{self.gateway_name}-{version}.yaml"
+    def _no_expectations(self, gateway: Gateway, nearest: str | None) -> str:
+        release = gateway.release
+        what = f"{release} is a fork of {release.upstream}" if release.fork else f"no expectations for {release}"
+        advice = (
+            f"compare it with the release it is based on: --contracts-baseline VERSION (nearest with "
+            f"expectations: {nearest})"
+            if nearest
+            else "the suite has no expectations for this gateway"
+        )
+        return (
+            f"{what}: no expectations file applies, so every known failure of {gateway.title} counts as a "
+            f"failure; {advice}, or write your own file (--contracts-expectations FILE "
+            "--contracts-update-expectations)"
+        )
 
     def stop(self) -> None:
         """Stop whatever :meth:`start` started, keeping what the summary reports."""
@@ -307,6 +346,7 @@ class ContractsSession:
                 "gateway": self.gateway_info,
                 "gateway_name": self.gateway_name,
                 "expectations": str(path) if path else "",
+                "notice": self.notice,
                 "results": [result.as_dict() for result in self.results],
             }
         )
@@ -317,6 +357,7 @@ class ContractsSession:
         self.results.extend(CaseResult.from_dict(item) for item in data["results"])
         self.gateway_info = self.gateway_info or data["gateway"]
         self.gateway_name = data.get("gateway_name", self.gateway_name)
+        self.notice = self.notice or data.get("notice", "")
         if self.expectations is None:
             path = data["expectations"]
             self.expectations = Expectations.load(Path(path)) if path else Expectations(None)
@@ -327,14 +368,13 @@ class ContractsSession:
             return
         if self.settings.report is not None:
             write_reports(self.settings.report, self.gateway_info, self.results)
-        if self.settings.update_expectations and self.expectations is not None:
-            version = str(self.gateway_info.get("version", "unknown"))
-            target = self.expectations.path or self._default_expectations(version)
+        if self.settings.update_expectations and self.expectations is not None and self.expectations.path:
+            info = self.gateway_info
             header = self.expectations.header or {
-                "gateway": self.gateway_info.get("kind"),
-                "version": self.gateway_info.get("version"),
+                "gateway": info.get("kind"),
+                **{key: info[key] for key in ("package", "version", "baseline") if key in info},
             }
-            rewrite(target, self.results, self.expectations, header)
+            rewrite(self.expectations.path, self.results, self.expectations, header)
 
     def summary(self) -> list[str]:
         """The terminal summary: verdict counts, config notes, calls outside cases, where the report went."""
@@ -344,10 +384,18 @@ class ContractsSession:
         for result in self.results:
             counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
         gateway = self.gateway_info
+        document = {"gateway": gateway, "cases": [r.as_dict() for r in self.results]}
         lines = [
-            f"gateway: {gateway.get('kind')} {gateway.get('version')} ({gateway.get('config')})",
+            f"gateway: {title(document)} ({gateway.get('kind')}; config: {gateway.get('config')})",
             "verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+            route_summary(document),
         ]
+        path = self.expectations.path if self.expectations is not None else None
+        if path is not None:
+            baseline = f" (baseline {gateway['baseline']})" if gateway.get("baseline") else ""
+            lines.append(f"expectations: {path}{baseline}; fail on: {self.settings.fail_on}")
+        if self.notice:
+            lines.append(f"WARNING: {self.notice}")
         lines += [f"config: {note}" for note in sorted(set(self.notes))]
         if self.background:
             calls = sorted({f"{call.method} {call.path}" for call in self.background})

@@ -54,7 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="FILE|none",
         help="Known end-to-end failures (default, with the generated config: "
-        "<rootdir>/expectations/e2e-litellm-<version>.yaml). 'none' shows every failure as a failure.",
+        "the suite's expectations/e2e-litellm-<version>.yaml). 'none' shows every failure as a failure.",
     )
 
 
@@ -107,7 +107,7 @@ def codex_binary() -> Callable[[str], Path]:
 @pytest.fixture(scope="session")
 def e2e_scenarios(contracts: Contracts) -> dict[str, Scenario]:
     """The recorder's scenarios (prompt, config), by name."""
-    return {s.name: s for s in load_scenarios(contracts.settings.rootdir / "cassettes" / "scenarios.yaml")}
+    return {s.name: s for s in load_scenarios(contracts.settings.data.scenarios)}
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +124,7 @@ def e2e_expectations(request: pytest.FixtureRequest, contracts: Contracts) -> di
         return {}
     else:
         gateway = contracts.gateway
-        path = contracts.settings.rootdir / "expectations" / f"e2e-{gateway.name}-{gateway.version}.yaml"
+        path = contracts.settings.data.expectations / f"e2e-{gateway.name}-{gateway.version}.yaml"
     entries = load_expectations(path)
     known = {case.id for case in cases(contracts.routes, recorded_versions(contracts.settings.cassettes))}
     if stale := sorted(set(entries) - known):

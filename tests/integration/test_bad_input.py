@@ -22,6 +22,7 @@ from codex_gateway_contracts.core.deployments import load_deployments
 from codex_gateway_contracts.core.mocks import MockFleet
 from codex_gateway_contracts.core.runner import Case, CaseRunner
 from codex_gateway_contracts.core.verdict import Translations
+from codex_gateway_contracts.data import SUITE
 from codex_gateway_contracts.errors import GatewayError
 from codex_gateway_contracts.gateways import base as gateway_base
 from codex_gateway_contracts.gateways.litellm import LiteLLMGateway
@@ -29,16 +30,16 @@ from codex_gateway_contracts.tools.faults import FaultyGateway
 
 from ..conftest import ROOT, litellm_binary
 
-CONTRACT_TEST = (ROOT / "tests" / "contracts" / "test_codex_gateway.py").read_text(encoding="utf-8")
+CONTRACT_TEST = (SUITE / "test_codex_gateway.py").read_text(encoding="utf-8")
 TRANSLATIONS = Translations.load(ROOT / "schemas" / "translations.yaml")
 CASSETTE = ROOT / "cassettes" / "codex" / "0.169.0" / "basic.yaml"
 DATA = ("--contracts-schemas", str(ROOT / "schemas"), "--contracts-cassettes", str(ROOT / "cassettes" / "codex"))
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    pytester.makepyfile(test_contracts=CONTRACT_TEST)
+    test_file = pytester.makepyfile(test_contracts=CONTRACT_TEST)
     started = time.monotonic()
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=120)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", str(test_file), *args, timeout=120)
     assert time.monotonic() - started < 120
     return result
 
@@ -71,6 +72,14 @@ def test_malformed_cassette_is_a_usage_error_naming_it(pytester: pytest.Pytester
     cassettes = cassette_dir(pytester.path, "broken.yaml", text)
     result = run_suite(pytester, "--contracts-cassettes", str(cassettes), "--contracts-schemas", str(ROOT / "schemas"))
     assert_named(result, f"*broken.yaml*{cause}*")
+
+
+def test_a_cassette_folder_that_is_not_a_version_is_an_error_naming_it(pytester: pytest.Pytester) -> None:
+    cassettes = cassette_dir(pytester.path, "basic.yaml", CASSETTE.read_text(encoding="utf-8"))
+    (cassettes / "broken").mkdir()
+    (cassettes / "broken" / "x.yaml").write_text(CASSETTE.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_suite(pytester, "--contracts-cassettes", str(cassettes), "--contracts-schemas", str(ROOT / "schemas"))
+    assert_named(result, f"*{cassettes / 'broken'}: not a Codex version folder (expected a version like 0.169.0*")
 
 
 def test_invalid_schema_is_a_usage_error_naming_it(pytester: pytest.Pytester) -> None:

@@ -1,8 +1,8 @@
 """The two reported bugs, reproduced through real LiteLLM proxies, and gone in the fixed release.
 
 Runs the contract suite as a user would (a subprocess, a proxy config, a LiteLLM binary) and reads its
-results.json. LiteLLM 1.83.14 (``CGC_LITELLM_OLD``) must show both reports; the bundled 1.106.1 must
-show neither. The same run checks that per-deployment ``extra_body`` and ``additional_drop_params``
+results.json. LiteLLM 1.83.14 (``CGC_LITELLM_OLD``) must show both reports; 1.106.1 (``CGC_LITELLM_FIXED``)
+must show neither. The same run checks that per-deployment ``extra_body`` and ``additional_drop_params``
 change the verdicts the way the config says. ``make test`` installs both releases and sets the
 variables; elsewhere these tests skip, unless ``CGC_REQUIRE_GATEWAYS=1`` makes a missing one an error.
 """
@@ -55,8 +55,8 @@ def old(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def fixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    binary = litellm_binary()
-    assert litellm_version(binary) == "1.106.1", "the bundled LiteLLM must be the pinned 1.106.1"
+    binary = litellm_binary("CGC_LITELLM_FIXED")
+    assert litellm_version(binary) == "1.106.1", "CGC_LITELLM_FIXED must point at LiteLLM 1.106.1"
     return run_suite(binary, tmp_path_factory.mktemp("fixed"))
 
 

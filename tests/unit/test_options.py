@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from codex_gateway_contracts.data import data_folders
 from codex_gateway_contracts.options import OPTIONS, Settings
+
+from ..conftest import ROOT
 
 
 def test_command_line_beats_ini_beats_default(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\ncontracts_concurrency = 3\ncontracts_request_timeout = 7.5\n")
     settings = Settings.read(pytester.parseconfigure("--contracts-concurrency", "5"))
     assert (settings.concurrency, settings.request_timeout, settings.startup_timeout) == (5, 7.5, 120.0)
-    assert settings.cassettes == pytester.path / "cassettes" / "codex"
-    assert settings.schemas == pytester.path / "schemas"
+    # the data comes from the package's checkout (or the wheel's copy), never from pytest's rootdir
+    assert settings.data == data_folders() and settings.data.root == ROOT
+    assert settings.cassettes == ROOT / "cassettes" / "codex" and settings.schemas == ROOT / "schemas"
+    assert (settings.baseline, settings.fail_on) == (None, "any")
 
 
 def test_an_ini_value_is_refused_like_the_flag(pytester: pytest.Pytester) -> None:
@@ -34,3 +39,38 @@ def test_each_default_is_written_once_and_shown_in_the_help() -> None:
     assert texts["--contracts-concurrency"] == "Routes replayed in parallel (default 8)."
     assert texts["--contracts-startup-timeout"].endswith("(default 120).")
     assert len({option.dest for option in OPTIONS}) == len(OPTIONS)
+
+
+def test_baseline_and_fail_on_are_read_and_checked(pytester: pytest.Pytester) -> None:
+    settings = Settings.read(
+        pytester.parseconfigure("--contracts-baseline", "1.106.1", "--contracts-fail-on", "rejected")
+    )
+    assert (settings.baseline, settings.fail_on) == ("1.106.1", "rejected")
+    with pytest.raises(pytest.UsageError, match="--contracts-fail-on takes one of any, rejected, not 'some'"):
+        pytester.parseconfigure("--contracts-fail-on", "some")
+    with pytest.raises(pytest.UsageError, match=r"--contracts-baseline takes a release version like 1\.106\.1"):
+        pytester.parseconfigure("--contracts-baseline", "latest")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--contracts-expectations", "none"], "chooses the expectations file"),
+        (["--contracts-expectations", "mine.yaml"], "chooses the expectations file"),
+        (["--contracts-update-expectations"], "writes your own file: add --contracts-expectations FILE"),
+        (["--litellm-config", "proxy.yaml"], "with --litellm-config use --contracts-expectations FILE"),
+    ],
+)
+def test_a_baseline_refuses_what_would_judge_or_write_the_wrong_file(
+    pytester: pytest.Pytester, args: list[str], message: str
+) -> None:
+    with pytest.raises(pytest.UsageError, match=message):
+        Settings.read(pytester.parseconfigure("--contracts-baseline", "1.106.1", *args))
+
+
+def test_a_fork_writes_its_own_file_from_its_baseline(pytester: pytest.Pytester) -> None:
+    config = pytester.parseconfigure(
+        "--contracts-baseline", "1.106.1", "--contracts-expectations", "mine.yaml", "--contracts-update-expectations"
+    )
+    settings = Settings.read(config)
+    assert settings.baseline == "1.106.1" and settings.expectations == (pytester.path / "mine.yaml").resolve()

@@ -8,15 +8,17 @@ from pathlib import Path
 import pytest
 
 from codex_gateway_contracts.core.expectations import Expectations
+from codex_gateway_contracts.core.releases import Release
 from codex_gateway_contracts.core.verdict import CaseResult, Finding, Verdict
-from codex_gateway_contracts.errors import CassetteError, GatewayError
+from codex_gateway_contracts.data import DataFolders
+from codex_gateway_contracts.errors import CassetteError, ExpectationsError, ExpectationsWarning, GatewayError
 from codex_gateway_contracts.options import Settings
 from codex_gateway_contracts.session import ContractsSession
 
 from ..conftest import ROOT
 
 SETTINGS = Settings(
-    rootdir=ROOT,
+    data=DataFolders(ROOT),
     litellm_config=None,
     litellm_bin=None,
     report=None,
@@ -24,6 +26,8 @@ SETTINGS = Settings(
     schemas=ROOT / "schemas",
     expectations=None,
     expectations_off=False,
+    baseline=None,
+    fail_on="any",
     concurrency=8,
     startup_timeout=120.0,
     request_timeout=60.0,
@@ -57,7 +61,8 @@ def test_a_worker_hands_its_results_to_the_controller(tmp_path: Path) -> None:
     worker = ContractsSession(SETTINGS, worker=True)
     finding = Finding(Verdict.LEAK, "client_metadata", "leaked", "client", 1)
     worker.results.append(CaseResult("c-r", "c", "p", "r", "p/chat", True, Verdict.LEAK, [finding]))
-    worker.gateway_info = {"kind": "litellm-proxy", "version": "9.9.9", "config": "x"}
+    worker.gateway_info = {"kind": "litellm-proxy", "package": "litellm", "version": "9.9.9", "config": "x"}
+    worker.notice = "no expectations for litellm 9.9.9"
     known = tmp_path / "known.yaml"
     known.write_text("expected: []\n", encoding="utf-8")
     worker.expectations = Expectations.load(known)
@@ -66,4 +71,61 @@ def test_a_worker_hands_its_results_to_the_controller(tmp_path: Path) -> None:
     assert [r.as_dict() for r in controller.results] == [r.as_dict() for r in worker.results]
     assert controller.gateway_info == worker.gateway_info and controller.gateway_name == "litellm"
     assert controller.expectations is not None and controller.expectations.path == known
-    assert controller.summary()[:2] == ["gateway: litellm-proxy 9.9.9 (x)", "verdicts: leak 1"]
+    assert controller.summary()[:2] == ["gateway: litellm 9.9.9 (litellm-proxy; config: x)", "verdicts: leak 1"]
+    assert controller.notice == worker.notice  # said once, by the controller
+
+
+@dataclasses.dataclass
+class Installed:
+    """What the session asks a gateway about its release (a stand-in: no process, no executable)."""
+
+    release: Release
+    title: str = "LiteLLM"
+
+    @property
+    def version(self) -> str:
+        return self.release.version
+
+
+UPSTREAM = Installed(Release("litellm", "1.106.1", "litellm"))
+FORK = Installed(Release("aiyou-litellm", "1.105.0", "litellm"))
+
+
+def expectations_for(installed: Installed, **changes: object) -> tuple[ContractsSession, Expectations]:
+    session = ContractsSession(dataclasses.replace(SETTINGS, **changes))  # type: ignore[arg-type]
+    return session, session._load_expectations(installed)  # type: ignore[arg-type]
+
+
+def test_an_upstream_release_is_judged_by_its_own_file_quietly() -> None:
+    session, expectations = expectations_for(UPSTREAM)
+    assert expectations.path == ROOT / "expectations" / "litellm-1.106.1.yaml" and expectations.entries
+    assert session.notice == ""
+
+
+def test_a_fork_without_a_baseline_is_told_once_loudly_which_release_to_compare_with() -> None:
+    with pytest.warns(ExpectationsWarning) as caught:
+        session, expectations = expectations_for(FORK)
+    assert len(caught) == 1 and expectations.path is None and not expectations.entries
+    assert session.notice.startswith("aiyou-litellm 1.105.0 is a fork of litellm: no expectations file applies")
+    assert "--contracts-baseline VERSION (nearest with expectations: 1.106.1)" in session.notice
+    session.results.append(CaseResult("c-r", "c", "p", "r", "p/chat", True, Verdict.PASS))
+    session.gateway_info = {"kind": "litellm-proxy", "package": "aiyou-litellm", "version": "1.105.0", "config": "x"}
+    lines = session.summary()
+    assert lines[0] == "gateway: aiyou-litellm 1.105.0 (litellm-proxy; config: x)"
+    assert f"WARNING: {session.notice}" in lines
+
+
+def test_a_fork_with_a_baseline_is_judged_by_the_baseline_s_file() -> None:
+    session, expectations = expectations_for(FORK, baseline="1.106.1")
+    assert expectations.path == ROOT / "expectations" / "litellm-1.106.1.yaml" and session.notice == ""
+    with pytest.raises(ExpectationsError, match=r"--contracts-baseline 1\.0\.0: no litellm-1\.0\.0\.yaml"):
+        expectations_for(FORK, baseline="1.0.0")
+
+
+def test_a_named_file_must_exist_unless_it_is_being_written(tmp_path: Path) -> None:
+    with pytest.raises(ExpectationsError, match=r"--contracts-expectations: no such file: .*mine\.yaml"):
+        expectations_for(UPSTREAM, expectations=tmp_path / "mine.yaml")
+    _, written = expectations_for(UPSTREAM, expectations=tmp_path / "mine.yaml", update_expectations=True)
+    assert written.path == tmp_path / "mine.yaml" and not written.entries
+    with pytest.raises(ExpectationsError, match=r"aiyou-litellm 1\.105\.0 is not an upstream release"):
+        expectations_for(FORK, update_expectations=True)

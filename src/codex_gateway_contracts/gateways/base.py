@@ -26,6 +26,7 @@ import httpx
 from ..core.deployments import Deployment, GatewayPlan
 from ..core.files import log_tail
 from ..core.registry import Registry
+from ..core.releases import Release
 from ..core.runner import RouteAddress
 from ..errors import GatewayError
 
@@ -44,6 +45,8 @@ class Gateway(ABC):
 
     #: Registry name, and the prefix of its expectations files (``expectations/<name>-<version>.yaml``).
     name: ClassVar[str]
+    #: The upstream package name (PyPI, npm, ...); a release installed under another name is a fork.
+    package: ClassVar[str] = ""
     #: ``gateway.kind`` in results.json.
     kind: ClassVar[str]
     #: How messages name it.
@@ -72,6 +75,11 @@ class Gateway(ABC):
     def read_version(self) -> str:
         """The gateway's version (``unknown`` when it cannot be told)."""
 
+    def read_release(self) -> Release:
+        """The installed package and its version; adapters whose forks publish under other names override it."""
+        upstream = self.package or self.name
+        return Release(upstream, self.read_version(), upstream)
+
     @abstractmethod
     def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
         """Write :attr:`config_file` for the plan's usable deployments, each provider call to ``api_base_for``."""
@@ -96,9 +104,14 @@ class Gateway(ABC):
 
     # -- shared process handling --------------------------------------------------------------------
     @cached_property
+    def release(self) -> Release:
+        """The installed release (package and version), read once."""
+        return self.read_release()
+
+    @property
     def version(self) -> str:
-        """The version, read once."""
-        return self.read_version()
+        """The installed version."""
+        return self.release.version
 
     @property
     def base_url(self) -> str:

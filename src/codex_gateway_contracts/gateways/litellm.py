@@ -9,6 +9,7 @@ settings that would reach the network (callbacks, caches, database, alerting) ar
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import subprocess
@@ -21,10 +22,12 @@ import httpx
 import yaml
 
 from ..core.deployments import Deployment, GatewayPlan
+from ..core.releases import UNKNOWN, Release
 from ..errors import GatewayError
 from .base import Gateway, register
 
 ENV_REF = "os.environ/"
+UPSTREAM = "litellm"
 # litellm_params that decide where, or with which credentials, a provider is called.
 _ENDPOINT_PARAMS = (
     "api_base",
@@ -122,7 +125,7 @@ def find_litellm(explicit: str | None = None) -> str:
     candidates = [explicit] if explicit else [str(Path(sys.executable).with_name("litellm")), shutil.which("litellm")]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
+            return os.path.abspath(candidate)  # the gateway runs in its own work folder
     where = explicit or "beside this Python or on PATH"
     raise GatewayError(
         f"no litellm executable found ({where}); install the extra: pip install "
@@ -130,26 +133,55 @@ def find_litellm(explicit: str | None = None) -> str:
     )
 
 
-def litellm_version(binary: str) -> str:
-    """The LiteLLM version behind an executable, read from its interpreter's package metadata."""
+# Run in the gateway's own interpreter: which installed distribution provides the ``litellm`` module
+# (a fork publishes it under its own name, e.g. aiyou-litellm), and its version. Several distributions may
+# claim the module (a fork installed over upstream): the one whose recorded hash of litellm/__init__.py
+# matches the file on disk is the one that wrote it. An editable install may record no module at all; the
+# distribution of the ``litellm`` console script is the next best answer.
+_RELEASE_PROBE = """
+import base64, hashlib, importlib.metadata as m, json
+names = list(dict.fromkeys(m.packages_distributions().get("litellm") or []))
+if not names:
+    names = [ep.dist.name for ep in m.entry_points(group="console_scripts", name="litellm") if ep.dist]
+def owns(name):
+    for f in m.files(name) or []:
+        if str(f).replace("\\\\", "/") == "litellm/__init__.py" and f.hash:
+            digest = hashlib.new(f.hash.mode, f.locate().read_bytes()).digest()
+            return base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == f.hash.value
+    return False
+if len(names) > 1:
+    names.sort(key=lambda name: not owns(name))
+print(json.dumps([[n, m.version(n)] for n in names[:1]]))
+"""
+
+
+def litellm_release(binary: str) -> Release:
+    """The distribution behind a ``litellm`` executable and its version, read in the executable's interpreter.
+
+    ``unknown`` when the interpreter cannot be run or names no distribution.
+    """
+    unknown = Release(UPSTREAM, UNKNOWN, UPSTREAM)
     try:
         first = Path(binary).read_text(encoding="utf-8", errors="replace").splitlines()[0]
     except (OSError, IndexError):
-        return "unknown"
+        return unknown
     python = first[2:].strip().split()[0] if first.startswith("#!") else ""
     if not python:
-        return "unknown"
+        return unknown
     try:
-        out = subprocess.run(
-            [python, "-c", "import importlib.metadata as m; print(m.version('litellm'))"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
+        out = subprocess.run([python, "-c", _RELEASE_PROBE], capture_output=True, text=True, timeout=60, check=True)
+        found = json.loads(out.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return unknown
+    if not found:
+        return unknown
+    (name, version), *_ = found
+    return Release(str(name), str(version), UPSTREAM)
+
+
+def litellm_version(binary: str) -> str:
+    """The LiteLLM version behind an executable (see :func:`litellm_release`)."""
+    return litellm_release(binary).version
 
 
 @register
@@ -157,6 +189,7 @@ class LiteLLMGateway(Gateway):
     """A LiteLLM proxy process; the route is the request's model, the key its master key."""
 
     name = "litellm"
+    package = UPSTREAM
     kind = "litellm-proxy"
     title = "LiteLLM"
     config_name = "litellm-config.yaml"
@@ -168,8 +201,12 @@ class LiteLLMGateway(Gateway):
         return find_litellm(explicit)
 
     def read_version(self) -> str:
-        """The version of the ``litellm`` distribution in the executable's interpreter."""
-        return litellm_version(self.executable)
+        """The version of the distribution that provides ``litellm`` in the executable's interpreter."""
+        return self.release.version
+
+    def read_release(self) -> Release:
+        """The distribution that provides ``litellm`` (``aiyou-litellm`` for that fork) and its version."""
+        return litellm_release(self.executable)
 
     def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
         """The hermetic copy of the plan's config (see :func:`hermetic_config`)."""

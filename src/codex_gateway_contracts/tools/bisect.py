@@ -38,6 +38,7 @@ from ..core.cassettes import Cassette, discover
 from ..core.catalogue import load_catalogue
 from ..core.deployments import load_deployments
 from ..core.files import captured, locked, user_cache_dir, write_atomic
+from ..data import SUITE, DataFolders, data_folders
 from ..errors import BisectError, ContractsError, InstallError
 
 PACKAGE = "litellm"
@@ -451,23 +452,13 @@ def install(
         return binary, time.monotonic() - started, True
 
 
-def find_suite_root(explicit: str | None) -> Path:
-    """The checkout holding ``tests/contracts``: the given one, the current directory's, or this package's."""
-    candidates = (
-        [Path(explicit)] if explicit else [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[3]]
-    )
-    for candidate in candidates:
-        if (candidate / "tests" / "contracts").is_dir():
-            return candidate.resolve()
-    raise BisectError("cannot find the suite's tests/contracts folder; run from the checkout or pass --suite-root")
-
-
 @dataclass
 class SuiteRunner:
     """Installs a release and runs the selected cases through it; a :class:`Bisector` ``try_version``."""
 
     selector: Selector
-    suite_root: Path
+    #: The schemas and cassettes the suite judges with (the suite's own data by default).
+    data: DataFolders
     cache: Path
     work: Path
     python: str = sys.executable
@@ -496,14 +487,13 @@ class SuiteRunner:
 
     def command(self, binary: Path, report: Path, cassettes: Path | None) -> list[str]:
         """The pytest command line for one release."""
-        command = [self.python, "-m", "pytest", str(self.suite_root / "tests" / "contracts"), "-q"]
-        command += ["-p", "no:cacheprovider", "--rootdir", str(self.suite_root)]
+        command = [self.python, "-m", "pytest", str(SUITE), "-q", "-p", "no:cacheprovider", "--rootdir", str(report)]
+        command += ["--contracts-schemas", str(self.data.schemas)]
+        command += ["--contracts-cassettes", str(cassettes or self.data.cassettes)]
         command += ["--contracts-litellm-bin", str(binary), "--contracts-expectations", "none"]
         command += ["--contracts-report", str(report)]
         if self.config is not None:
             command += ["--litellm-config", str(self.config)]
-        if cassettes is not None:
-            command += ["--contracts-cassettes", str(cassettes)]
         for route in sorted(set(self.selector.routes) | {route for _, route in self.case_parts()}):
             command += ["--contracts-route", route]
         return command
@@ -524,7 +514,7 @@ class SuiteRunner:
         """Fail on a selection that matches nothing before anything is installed."""
         parts = self.case_parts()
         try:
-            catalogue = load_catalogue(self.suite_root / "schemas" / "providers")
+            catalogue = load_catalogue(self.data.schemas / "providers")
             routes = {d.route for d in load_deployments(catalogue, self.config).deployments}
             cassettes = self._cassettes()
         except ContractsError as exc:
@@ -540,7 +530,7 @@ class SuiteRunner:
             raise BisectError(f"no cassette {', '.join(missing)} (e.g. {cassettes[0].id} or {cassettes[0].scenario})")
 
     def _cassettes(self) -> list[Cassette]:
-        return discover(self.cassettes or self.suite_root / "cassettes" / "codex")
+        return discover(self.cassettes or self.data.cassettes)
 
     def cassette_subset(self, into: Path) -> Path | None:
         """A cassette folder with only the selected cassettes (symlinks), or None to use them all."""
@@ -570,7 +560,7 @@ class SuiteRunner:
                         command,
                         stdout=log,
                         stderr=subprocess.STDOUT,
-                        cwd=self.suite_root,
+                        cwd=out,
                         timeout=RUN_TIMEOUT,
                         check=False,
                     )
@@ -657,7 +647,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cassette", action="append", default=[], metavar="C", help="cassette id or scenario")
     p.add_argument("--finding", metavar="KIND:PATH", help="glob over findings, e.g. leak:client_metadata")
     p.add_argument("--cassettes", metavar="DIR", help="cassette folder (default: the suite's)")
-    p.add_argument("--suite-root", metavar="DIR", help="checkout holding tests/contracts (default: found)")
+    p.add_argument("--data-root", metavar="DIR", help="folder holding schemas/ and cassettes/ (default: the suite's)")
     p.add_argument("--cache", metavar="DIR", help=f"virtualenvs and state (default: {user_cache_dir()})")
     p.add_argument("--state", metavar="FILE", help="state file (default: one per selector and config in the cache)")
     p.add_argument("--pip-constraint", metavar="FILE", help="pip constraints for every install (e.g. fastapi<0.140.7)")
@@ -684,14 +674,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         constraints = Path(args.pip_constraint).resolve() if args.pip_constraint else None
         if constraints is not None and not constraints.is_file():
             raise BisectError(f"constraints file not found: {constraints}")
-        suite_root = find_suite_root(args.suite_root)
+        data = DataFolders(Path(args.data_root).resolve()) if args.data_root else data_folders()
         state_file = Path(args.state) if args.state else state_path(cache, selector, config, cassettes, constraints)
         known = {} if args.fresh else load_state(state_file)
         if args.retry_installs:  # releases that failed before get another chance
             known = {version: trial for version, trial in known.items() if trial.status == "ok"}
         versions = releases_between(list_releases(cache, args.python, args.refresh_versions), args.good, args.bad)
         runner = SuiteRunner(
-            selector, suite_root, cache, state_file.with_suffix(""), args.python, config, cassettes, constraints
+            selector, data, cache, state_file.with_suffix(""), args.python, config, cassettes, constraints
         )
         runner.retry_installs = args.retry_installs
         runner.validate()

@@ -27,6 +27,7 @@ from ..core.mocks import MockFleet
 from ..core.runner import Case, CaseRunner, RouteAddress
 from ..core.sse import iter_sse
 from ..core.verdict import CaseResult, Translations, Verdict
+from ..data import DataFolders, data_folders
 from ..wires.openai_responses import ResponsesStream
 from .chat_bridge import Body, Items, chat_stream_to_items, flat_name, namespaced, to_chat
 
@@ -590,12 +591,15 @@ def run_fault(
 def main(argv: Sequence[str] | None = None) -> int:
     """Print each fault's verdict and the kill score; exit 1 unless every fault is killed."""
     parser = argparse.ArgumentParser(prog="codex-contracts-faults", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root (schemas/, cassettes/)")
+    parser.add_argument(
+        "--root", type=Path, default=data_folders().root, help="data root: schemas/, cassettes/ (default: %(default)s)"
+    )
     parser.add_argument("--fault", action="append", help="run only this fault (repeatable)")
     args = parser.parse_args(argv)
-    catalogue = load_catalogue(args.root / "schemas" / "providers")
-    translations = Translations.load(args.root / "schemas" / "translations.yaml")
-    cassettes = args.root / "cassettes" / "codex"
+    data = DataFolders(args.root)
+    catalogue = load_catalogue(data.schemas / "providers")
+    translations = Translations.load(data.schemas / "translations.yaml")
+    cassettes = data.cassettes
     chosen = [f for f in FAULTS if not args.fault or f.name in args.fault]
     killed = 0
     for mode in ("chat", "passthrough"):

@@ -29,6 +29,7 @@ import yaml
 
 from .. import wires
 from ..core.catalogue import Endpoint, Provider, load_catalogue
+from ..data import data_folders
 from ..errors import CatalogueError
 
 UNKNOWN_PROBE = "zz_unknown_probe"
@@ -197,8 +198,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="where the provider is (default: probe.base_url in provider.yaml)")
     parser.add_argument("--model", help="model id (default: the catalogue's default model)")
     parser.add_argument("--record-mode", default="once", choices=["once", "new_episodes", "all", "none"])
-    parser.add_argument("--cassettes", type=Path, default=Path("cassettes/probes"), help="cassette folder")
-    parser.add_argument("--schemas", type=Path, default=Path("schemas"), help="schemas folder")
+    data = data_folders()
+    parser.add_argument("--cassettes", type=Path, default=data.probes, help="cassette folder (default: %(default)s)")
+    parser.add_argument("--schemas", type=Path, default=data.schemas, help="schemas folder (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     return parser
 

@@ -24,6 +24,7 @@ import yaml
 from .. import wires
 from ..core.catalogue import load_provider
 from ..core.files import SNAKE_NAME
+from ..data import data_folders
 from ..errors import CatalogueError
 
 CONFIDENCES = frozenset({"H", "M", "L"})
@@ -177,7 +178,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", help="default model id, as LiteLLM writes it after the prefix")
     parser.add_argument("--wire", choices=wires.keys(), help="wire format LiteLLM speaks to this provider")
     parser.add_argument("--route", help="model_name of the default deployment (default NAME-MODEL)")
-    parser.add_argument("--root", type=Path, default=Path("schemas/providers"), help="catalogue folder")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=data_folders().schemas / "providers",
+        help="catalogue folder (default: %(default)s)",
+    )
     parser.add_argument("--check", action="store_true", help="only audit an existing folder")
     return parser
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from codex_gateway_contracts.data import DataFolders
 from codex_gateway_contracts.tools import bisect
 from codex_gateway_contracts.tools.bisect import (
     BisectError,
@@ -22,6 +23,8 @@ from codex_gateway_contracts.tools.bisect import (
 )
 
 from ...conftest import ROOT
+
+DATA = DataFolders(ROOT)
 
 VERSIONS = [f"1.{minor}.0" for minor in range(80, 110)]
 AZURE = Selector(routes=("azure",), finding="leak:stream_options.include_usage")
@@ -259,7 +262,7 @@ def test_outcomes_read_results_json_signatures() -> None:
 
 def test_case_ids_split_at_the_longest_cassette_and_become_pytest_options(tmp_path: Path) -> None:
     selector = Selector(cases=("codex-0.169.0/tool_call_deepseek-deepseek-chat", "codex-0.169.0/tool_call-azure"))
-    runner = SuiteRunner(selector, ROOT, tmp_path, tmp_path / "work")
+    runner = SuiteRunner(selector, DATA, tmp_path, tmp_path / "work")
     assert runner.case_parts() == [
         ("codex-0.169.0/tool_call_deepseek", "deepseek-chat"),
         ("codex-0.169.0/tool_call", "azure"),
@@ -274,7 +277,7 @@ def test_case_ids_split_at_the_longest_cassette_and_become_pytest_options(tmp_pa
     assert command[command.index("--contracts-litellm-bin") + 1] == "/venv/bin/litellm"
     assert command[command.index("--contracts-expectations") + 1] == "none"
     assert [command[i + 1] for i, arg in enumerate(command) if arg == "--contracts-route"] == ["azure", "deepseek-chat"]
-    bad = SuiteRunner(Selector(cases=("nonsense",)), ROOT, tmp_path, tmp_path / "work")
+    bad = SuiteRunner(Selector(cases=("nonsense",)), DATA, tmp_path, tmp_path / "work")
     with pytest.raises(BisectError, match="starts with no cassette id"):
         bad.case_parts()
 
@@ -376,13 +379,13 @@ def test_command_line_refuses_a_missing_config(tmp_path: Path, capsys: pytest.Ca
 def test_selection_is_checked_against_the_config_before_any_install(tmp_path: Path) -> None:
     config = ROOT / "examples" / "reported-bugs.yaml"
     SuiteRunner(
-        Selector(routes=("azure-gpt-5.5",), cassettes=("tool_call",)), ROOT, tmp_path, tmp_path, config=config
+        Selector(routes=("azure-gpt-5.5",), cassettes=("tool_call",)), DATA, tmp_path, tmp_path, config=config
     ).validate()
     with pytest.raises(BisectError, match=r"no route azure-gpt-5\.4 in the proxy config \(routes: azure-gpt-5\.5, "):
-        SuiteRunner(Selector(routes=("azure-gpt-5.4",)), ROOT, tmp_path, tmp_path, config=config).validate()
+        SuiteRunner(Selector(routes=("azure-gpt-5.4",)), DATA, tmp_path, tmp_path, config=config).validate()
     with pytest.raises(BisectError, match="no cassette tool_cal "):
-        SuiteRunner(Selector(cassettes=("tool_cal",)), ROOT, tmp_path, tmp_path, config=config).validate()
+        SuiteRunner(Selector(cassettes=("tool_cal",)), DATA, tmp_path, tmp_path, config=config).validate()
     with pytest.raises(BisectError, match="no route nowhere"):
         SuiteRunner(
-            Selector(cases=("codex-0.169.0/basic-nowhere",)), ROOT, tmp_path, tmp_path, config=config
+            Selector(cases=("codex-0.169.0/basic-nowhere",)), DATA, tmp_path, tmp_path, config=config
         ).validate()

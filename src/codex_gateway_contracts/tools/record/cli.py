@@ -9,7 +9,6 @@ with the committed files: that is how "re-recording reproduces the cassettes exa
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import time
@@ -17,16 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ...codex.install import codex_version, default_cache_dir, ensure_codex
+from ...core.cassettes import CODEX_VERSION
 from ...core.files import write_atomic
+from ...data import data_folders
 from ...errors import ContractsError, RecordError
 from .capture import capture_scenario
 from .cassette import build_cassette, describe_difference
 from .scenarios import Scenario, load_scenarios
 
-DEFAULT_OUT = Path("cassettes/codex")
-DEFAULT_SCENARIOS = Path("cassettes/scenarios.yaml")
 DEFAULT_TIMEOUT = 120.0
-_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,10 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scenario", action="append", default=[], metavar="NAME", help="scenario to record (repeatable; default: all)"
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="cassette root (default: %(default)s)")
-    parser.add_argument(
-        "--scenarios", type=Path, default=DEFAULT_SCENARIOS, help="scenario file (default: %(default)s)"
-    )
+    data = data_folders()
+    parser.add_argument("--out", type=Path, default=data.cassettes, help="cassette root (default: %(default)s)")
+    parser.add_argument("--scenarios", type=Path, default=data.scenarios, help="scenario file (default: %(default)s)")
     parser.add_argument(
         "--cache-dir",
         type=Path,
@@ -69,10 +66,10 @@ def _versions(args: argparse.Namespace) -> list[str]:
     elif args.codex_bin:
         versions = [codex_version(args.codex_bin)]
     else:
-        versions = sorted(p.name for p in args.out.glob("*") if p.is_dir() and _VERSION_RE.match(p.name))
+        versions = sorted(p.name for p in args.out.glob("*") if p.is_dir() and CODEX_VERSION.fullmatch(p.name))
     if not versions:
         raise RecordError("no --version given and none recorded under --out")
-    if bad := [v for v in versions if not _VERSION_RE.match(v)]:
+    if bad := [v for v in versions if not CODEX_VERSION.fullmatch(v)]:
         raise RecordError(f"not a Codex version: {', '.join(bad)}")
     if args.codex_bin and len(versions) > 1:
         raise RecordError("--codex-bin is one binary: give at most one --version")

@@ -1,5 +1,8 @@
-"""Replay is hermetic: while the contract session runs, only 127.0.0.1 can be reached from here,
-and everything handed to the gateway points at loopback."""
+"""Replay is hermetic.
+
+While the contract session runs, only 127.0.0.1 can be reached from here, and everything handed to the
+gateway points at loopback.
+"""
 
 import re
 import socket
@@ -11,6 +14,7 @@ from codex_gateway_contracts.session import Contracts
 
 
 def test_test_process_reaches_only_loopback(contracts: Contracts) -> None:
+    """While cases run, this process can reach 127.0.0.1 and nothing else."""
     # pytest-recording's guard refuses before any name resolution or packet: .invalid never resolves anyway.
     with socket.socket() as sock, pytest.raises(RuntimeError, match="Network is disabled"):
         sock.connect(("codex-contracts.invalid", 443))
@@ -19,6 +23,7 @@ def test_test_process_reaches_only_loopback(contracts: Contracts) -> None:
 
 
 def test_gateway_config_and_environment_are_loopback_only(contracts: Contracts) -> None:
+    """Every address in the gateway's config is a mock on 127.0.0.1; no proxy, our key, a local cost map."""
     text = contracts.gateway.config_file.read_text(encoding="utf-8")
     urls = re.findall(r"[a-z][a-z0-9+.-]*://[^\s'\"]+", text)
     assert urls and all(url.startswith("http://127.0.0.1:") for url in urls), urls
