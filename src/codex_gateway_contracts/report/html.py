@@ -13,30 +13,40 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .results import MARKS, Document, field_pattern, offending_fields, offending_paths, summary_line, title
-from .routes import BREAKS, LOST, UNJUDGED, YES, RouteStatus, route_statuses, route_summary
+from .routes import BREAKS, RouteStatus, codex_works, route_statuses, route_summary
 from .routes import MARKS as ANSWER_MARKS
 
 _STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5em 2em;color:#1d2329;max-width:1500px}
-h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.15em;margin:1.6em 0 .4em;border-bottom:1px solid #d8dde3}
-p.meta{color:#4a5561;margin:.3em 0}
-table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #d8dde3;padding:4px 7px;vertical-align:top}
-th{background:#f2f4f7;text-align:left;font-weight:600}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
-#routes td.fields{max-width:22em}#routes td.fields code{display:inline-block;margin:0 .25em .1em 0}
-#routes tr.a-yes td.answer{background:#dcf5dc}#routes tr.a-lost td.answer{background:#fff3c4}
-#routes tr.a-breaks td.answer{background:#fbdada}#routes tr.a-unjudged td.answer{background:#e8e8e8}
-td.answer{font-weight:600;white-space:nowrap}td.answer small{display:block;font-weight:400;white-space:normal}
-td.num{text-align:right;white-space:nowrap}.muted{color:#8a949e}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.2em 1.6em;color:#1d2329}
+h1{font-size:1.45em;margin:.1em 0 .3em}h2{font-size:1.15em;margin:1.6em 0 .5em;padding-bottom:.2em;
+border-bottom:1px solid #d8dde3}p.meta{color:#3d4853;margin:.25em 0}.muted{color:#8a949e}
+table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #d8dde3;padding:4px 8px;vertical-align:top}
+th{background:#f2f4f7;text-align:left;font-weight:600}code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace}
+.a-yes{background:#dcf5dc}.a-lost{background:#fff1b8}.a-breaks{background:#fbdada}.a-unjudged{background:#e8e8e8}
+#routes{font-size:13.5px;width:100%;table-layout:fixed}#routes td code{overflow-wrap:anywhere}
+#routes td.fields code{display:inline-block;margin:0 .6em .15em 0;font-size:12px}
+td.answer{font-weight:600}td.answer small{display:block;font-weight:400}td.num{text-align:right;white-space:nowrap}
 #heat{font-size:12px}#heat th.scenario{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;
-padding:6px 2px;font-weight:500}#heat th.version{text-align:center}#heat td{padding:1px 3px;text-align:center;
-cursor:default;min-width:1.4em}#heat th.route{white-space:nowrap;font-weight:500;background:#fff}
-#heat td.gap,#heat th.gap{border:none;background:none;min-width:4px;padding:0}
+padding:6px 2px;font-weight:500;font-size:11.5px}#heat th.version{text-align:center}#heat td{padding:1px 3px;
+text-align:center;cursor:default;min-width:1.5em}#heat th.route{white-space:nowrap;font-weight:500;background:#fff}
+#heat td.gap,#heat th.gap{border:none;background:none;min-width:6px;padding:0}
+.legend span{margin-right:1.1em;white-space:nowrap}.legend span[class]{padding:0 .4em}
 .v-pass{background:#dcf5dc}.v-leak{background:#fbdada}.v-drop{background:#fde3c8}
-.v-upstream_reject,.v-gateway_reject{background:#f6d3ea}.v-bad_reply,.v-no_upstream_call{background:#fff3c4}
+.v-upstream_reject,.v-gateway_reject{background:#f6d3ea}.v-bad_reply,.v-no_upstream_call{background:#fff1b8}
 .v-error{background:#ddd}.v-skipped{color:#8a949e;background:#f5f5f5}
 #filters label{margin-right:1em}#cases ul{margin:0;padding-left:1.2em}#cases td{font-size:13px}
-.legend span{margin-right:1.1em;white-space:nowrap}
 """
+#: The route table's columns and their share of the page width (it fits a 1400-pixel window).
+_ROUTE_COLUMNS = (
+    ("route", 14),
+    ("provider", 8),
+    ("endpoint", 13),
+    ("Codex works?", 16),
+    ("rejected fields", 19),
+    ("ignored fields", 17),
+    ("drops", 7),
+    ("cases<br>passing", 6),
+)
 _SCRIPT = """
 const rows=[...document.querySelectorAll('#cases tbody tr')];
 const pick=(id)=>document.getElementById(id);
@@ -55,17 +65,21 @@ rows.forEach(r=>{const ok=(!p||r.dataset.provider===p)&&(!v||r.dataset.verdict==
 pick('shown').textContent=shown+' of '+rows.length+' cases';}
 ['f-provider','f-verdict','f-effect','f-field'].forEach(id=>pick(id).addEventListener('change',apply));apply();
 """
-_ANSWER_CLASS = {YES: "a-yes", LOST: "a-lost", BREAKS: "a-breaks", UNJUDGED: "a-unjudged"}
 
 
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _breakable(text: str) -> str:
+    """Escaped, with line-break opportunities after the dots and dashes of paths and names."""
+    return _e(text).replace(".", ".<wbr>").replace("-", "-<wbr>")
+
+
 def _codes(items: Sequence[str], unverified: Sequence[str] = ()) -> str:
     if not items:
         return '<span class="muted">—</span>'
-    text = "".join(f"<code>{_e(item)}</code>" for item in items)
+    text = "".join(f"<code>{_breakable(item)}</code>" for item in items)
     return text + (' <span class="muted">(unverified)</span>' if set(items) & set(unverified) else "")
 
 
@@ -73,12 +87,12 @@ def _route_row(status: RouteStatus) -> str:
     answer = _e(status.short)
     first, detail = status.first, ""
     if status.answer == BREAKS and first is not None:
-        label = f"<code>{_e(first.path)}</code> ({_e(first.label)})" if first.path else _e(first.label)
+        label = f"<code>{_breakable(first.path)}</code> ({_e(first.label)})" if first.path else _e(first.label)
         detail = f"<small>{label}</small>"
     return (
-        f'<tr class="{_ANSWER_CLASS[status.answer]}" data-route="{_e(status.route)}" data-answer="{status.answer}">'
-        f"<td><code>{_e(status.route)}</code></td><td>{_e(status.provider)}</td><td><code>{_e(status.endpoint)}"
-        f'</code></td><td class="answer">{answer}{detail}</td>'
+        f'<tr data-route="{_e(status.route)}" data-answer="{status.answer}">'
+        f"<td><code>{_breakable(status.route)}</code></td><td>{_e(status.provider)}</td>"
+        f'<td><code>{_breakable(status.endpoint)}</code></td><td class="answer a-{status.answer}">{answer}{detail}</td>'
         f'<td class="fields">{_codes(status.rejected, status.unverified)}</td>'
         f'<td class="fields">{_codes(status.ignored, status.unverified)}</td>'
         f'<td class="fields">{_codes(status.drops)}</td>'
@@ -113,14 +127,15 @@ def _heat_map(document: Document, statuses: Sequence[RouteStatus]) -> list[str]:
 
 
 def _heat_cell(case: Mapping[str, Any] | None) -> str:
+    """The verdict's mark on the colour of what it means for Codex (works, settings lost, breaks)."""
     if case is None:
         return '<td class="muted">·</td>'
-    verdict = case["verdict"]
+    verdict, answer = case["verdict"], codex_works([case]).answer
     paths = offending_paths(case)
     tip = f"{case['id']}: {verdict}" + (f": {', '.join(paths[:12])}" if paths else "")
     return (
-        f'<td class="v-{_e(verdict)}" data-id="{_e(case["id"])}" data-verdict="{_e(verdict)}" title="{_e(tip)}">'
-        f"{MARKS.get(verdict, '?')}</td>"
+        f'<td class="a-{answer}" data-id="{_e(case["id"])}" data-verdict="{_e(verdict)}" data-answer="{answer}"'
+        f' title="{_e(tip)}">{MARKS.get(verdict, "?")}</td>'
     )
 
 
@@ -154,12 +169,12 @@ def render_html(document: Document) -> str:
         f"<title>Codex gateway contracts: {_e(title(document))}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>Codex gateway contracts: {_e(title(document))}</h1>",
-        f'<p class="meta"><b>{_e(route_summary(document))}.</b></p>',
+        f'<p class="meta"><b>{_e(route_summary(document, names=False))}.</b></p>',
         f'<p class="meta">Gateway kind <code>{_e(gateway.get("kind", "?"))}</code>, config '
         f"<code>{_e(gateway.get('config', '?'))}</code>. {_e(summary_line(document))}.</p>",
         "<h2>Can Codex use each route?</h2>",
-        '<table id="routes"><thead><tr><th>route</th><th>provider</th><th>endpoint</th><th>Codex works?</th>'
-        "<th>rejected fields</th><th>ignored fields</th><th>drops</th><th>cases passing</th></tr></thead><tbody>",
+        '<table id="routes"><colgroup>' + "".join(f'<col style="width:{w}%">' for _, w in _ROUTE_COLUMNS),
+        "</colgroup><thead><tr>" + "".join(f"<th>{name}</th>" for name, _ in _ROUTE_COLUMNS) + "</tr></thead><tbody>",
         *(_route_row(status) for status in statuses),
         "</tbody></table>",
         '<p class="meta"><b>Rejected</b>: the provider refuses requests with the field, so Codex gets an error '
@@ -167,7 +182,10 @@ def render_html(document: Document) -> str:
         "<b>Unverified</b>: the provider's handling of unknown fields is assumed, not observed. Verdicts are the "
         "true behaviour of this gateway; known failures listed in an expectations file still show.</p>",
         "<h2>Cases by route</h2>",
-        '<p class="legend">' + "".join(f"<span>{mark} {_e(name)}</span>" for name, mark in MARKS.items()) + "</p>",
+        '<p class="legend">Mark: the verdict. '
+        + "".join(f"<span>{mark} {_e(name)}</span>" for name, mark in MARKS.items())
+        + '<br>Colour: what it means for Codex. <span class="a-yes">works</span><span class="a-lost">works, '
+        'settings lost</span><span class="a-breaks">breaks</span> (hover over a cell for its findings)</p>',
         *_heat_map(document, statuses),
         "<h2>Most frequent offending fields</h2>",
     ]

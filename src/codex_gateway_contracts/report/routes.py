@@ -120,15 +120,15 @@ def _first(cases: Sequence[Mapping[str, Any]]) -> Blocker:
 
 
 def route_statuses(document: Document) -> list[RouteStatus]:
-    """Every route of a run, in first-seen order (results.json sorts cases by id)."""
+    """Every route of a run, by name (case-insensitive)."""
     by_route: dict[str, list[Mapping[str, Any]]] = {}
     for case in document["cases"]:
         by_route.setdefault(case["route"], []).append(case)
-    return [codex_works(cases) for cases in by_route.values()]
+    return [codex_works(by_route[route]) for route in sorted(by_route, key=lambda r: (r.lower(), r))]
 
 
-def route_summary(document: Document) -> str:
-    """One line: ``Codex works on 9 of 24 routes (3 of them with settings lost); breaks on 15``."""
+def route_summary(document: Document, *, names: bool = True) -> str:
+    """One line: ``Codex works on 9 of 24 routes (3 of them with settings lost); breaks on 15: a, b, ...``."""
     statuses = route_statuses(document)
     counts = Counter(s.answer for s in statuses)
     works = counts[YES] + counts[LOST]
@@ -136,7 +136,8 @@ def route_summary(document: Document) -> str:
     if counts[LOST]:
         line += f" ({counts[LOST]} of them with settings lost)"
     if counts[BREAKS]:
-        line += f"; breaks on {counts[BREAKS]}: " + ", ".join(s.route for s in statuses if s.answer == BREAKS)
+        line += f"; breaks on {counts[BREAKS]}"
+        line += (": " + ", ".join(s.route for s in statuses if s.answer == BREAKS)) if names else ""
     if counts[UNJUDGED]:
         line += f"; {counts[UNJUDGED]} not judged"
     return line

@@ -252,6 +252,8 @@ def test_html_rows_carry_every_verdict_and_field(document: dict[str, Any]) -> No
         route: want["answer"] for route, want in expected_routes(document).items()
     }
     for case in document["cases"]:
+        single = {"cases": [case]}  # a case's colour in the heat map: the route rule applied to it alone
+        assert parsed.cells[case["id"]]["data-answer"] == expected_routes(single)[case["route"]]["answer"]
         row = rows[case["id"]]
         assert row["data-provider"] == case["provider"]
         fields = {report.field_pattern(f["path"]) for f in case["findings"] if f["path"]}
