@@ -72,8 +72,11 @@ def _e(value: Any) -> str:
 
 
 def _breakable(text: str) -> str:
-    """Escaped, with line-break opportunities after the dots and dashes of paths and names."""
-    return _e(text).replace(".", ".<wbr>").replace("-", "-<wbr>")
+    """Escaped, with line-break opportunities after the dots, dashes, slashes and underscores of paths and names."""
+    escaped = _e(text)
+    for separator in (".", "-", "/", "_"):
+        escaped = escaped.replace(separator, f"{separator}<wbr>")
+    return escaped
 
 
 def _codes(items: Sequence[str], unverified: Sequence[str] = ()) -> str:
