@@ -29,7 +29,7 @@ from .core.deployments import GatewayPlan, load_deployments
 from .core.expectations import Expectations, compare, expectations_file, locate, rewrite
 from .core.mocks import MockFleet, UpstreamCall
 from .core.runner import Case, CaseRunner, RouteAddress
-from .core.verdict import CaseResult, Finding, Outcome, Translations, Verdict
+from .core.verdict import CaseResult, FailOn, Finding, Outcome, Translations, Verdict
 from .errors import ContractsError, ExpectationsError, ExpectationsWarning, GatewayError
 from .gateways import Gateway
 from .options import Settings
@@ -393,7 +393,9 @@ class ContractsSession:
         path = self.expectations.path if self.expectations is not None else None
         if path is not None:
             baseline = f" (baseline {gateway['baseline']})" if gateway.get("baseline") else ""
-            lines.append(f"expectations: {path}{baseline}; fail on: {self.settings.fail_on}")
+            lines.append(f"expectations: {path}{baseline}")
+        if self.settings.fail_on == FailOn.REJECTED:
+            lines.append("fail on: rejected (only findings that break Codex fail the run; the others are xfails)")
         if self.notice:
             lines.append(f"WARNING: {self.notice}")
         lines += [f"config: {note}" for note in sorted(set(self.notes))]
