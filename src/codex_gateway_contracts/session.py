@@ -142,7 +142,17 @@ class Contracts:
         if case.skipped is not None:
             finding = Finding(Verdict.SKIPPED, "", case.skipped)
             results.append(
-                CaseResult(case.id, case.cassette.id, "?", case.route, "(none)", True, Verdict.SKIPPED, [finding])
+                CaseResult(
+                    case.id,
+                    case.cassette.id,
+                    "?",
+                    case.route,
+                    "(none)",
+                    True,
+                    Verdict.SKIPPED,
+                    [finding],
+                    remote_compaction=case.cassette.compacts_remotely,
+                )
             )
             pytest.skip(case.skipped)
         network.block(allowed_hosts=ALLOWED_HOSTS)  # re-arm: another plugin may have unblocked between tests

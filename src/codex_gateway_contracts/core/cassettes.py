@@ -107,6 +107,15 @@ class Cassette:
         """``codex-<version>/<scenario>``: stable, readable, and the prefix of every case id."""
         return f"codex-{self.codex_version}/{self.scenario}"
 
+    @property
+    def compacts_remotely(self) -> bool:
+        """Some request of the session asks for a remote compaction (see :attr:`Interaction.compaction`).
+
+        Reports answer "can Codex compact on this route?" apart from "does Codex work?" with it: a route
+        can serve every ordinary turn and still fail every long session.
+        """
+        return any(interaction.compaction for interaction in self.interactions)
+
 
 def discover(root: Path) -> list[Cassette]:
     """Every cassette under ``root/<version>/*.yaml``, sorted by version then scenario.

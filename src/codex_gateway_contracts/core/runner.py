@@ -174,6 +174,7 @@ class CaseRunner:
             verdict=verdict_of(findings),
             findings=findings,
             exchanges=exchanges,
+            remote_compaction=case.cassette.compacts_remotely,
         )
 
     def _send(self, exchange: Exchange, address: RouteAddress, codex_headers: Mapping[str, str]) -> None:

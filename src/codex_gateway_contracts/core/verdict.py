@@ -531,6 +531,8 @@ class CaseResult:
     verdict: Verdict
     findings: list[Finding] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
+    #: The cassette asks for a remote compaction (``Cassette.compacts_remotely``).
+    remote_compaction: bool = False
 
     def __post_init__(self) -> None:
         self.verdict = Verdict(self.verdict)  # a plain "leak" is accepted too
@@ -548,6 +550,7 @@ class CaseResult:
             bool(data["stream"]),
             Verdict(data["verdict"]),
             findings,
+            remote_compaction=bool(data.get("remote_compaction", False)),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -561,6 +564,7 @@ class CaseResult:
             "stream": self.stream,
             "verdict": self.verdict.value,
             "findings": [f.as_dict() for f in self.findings],
+            "remote_compaction": self.remote_compaction,
         }
 
 

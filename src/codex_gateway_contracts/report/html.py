@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .results import MARKS, Document, field_pattern, offending_fields, offending_paths, summary_line, title
-from .routes import BREAKS, RouteStatus, codex_works, route_statuses, route_summary
+from .routes import BREAKS, Blocker, RouteStatus, codex_works, route_statuses, route_summary
 from .routes import MARKS as ANSWER_MARKS
 
 _STYLE = """
@@ -22,7 +22,7 @@ h1{font-size:1.45em;margin:.1em 0 .3em}h2{font-size:1.15em;margin:1.6em 0 .5em;p
 border-bottom:1px solid #d8dde3}p.meta{color:#3d4853;margin:.25em 0}.muted{color:#8a949e}
 table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #d8dde3;padding:4px 8px;vertical-align:top}
 th{background:#f2f4f7;text-align:left;font-weight:600}code{font:12.5px ui-monospace,SFMono-Regular,Menlo,monospace}
-.a-yes{background:#dcf5dc}.a-lost{background:#fff1b8}.a-breaks{background:#fbdada}.a-unjudged{background:#e8e8e8}
+.a-yes{background:#dcf5dc}.a-lost{background:#fff1b8}.a-no_compaction{background:#fddcb5}.a-breaks{background:#fbdada}.a-unjudged{background:#e8e8e8}
 #routes{font-size:13.5px;width:100%;table-layout:fixed}#routes td code{overflow-wrap:anywhere}
 #routes td.fields code{display:inline-block;margin:0 .6em .15em 0;font-size:12px}
 td.answer{font-weight:600}td.answer small{display:block;font-weight:400}td.num{text-align:right;white-space:nowrap}
@@ -38,14 +38,15 @@ text-align:center;cursor:default;min-width:1.5em}#heat th.route{white-space:nowr
 """
 #: The route table's columns and their share of the page width (it fits a 1400-pixel window).
 _ROUTE_COLUMNS = (
-    ("route", 14),
-    ("provider", 8),
-    ("endpoint", 13),
-    ("Codex works?", 16),
-    ("rejected fields", 19),
-    ("ignored fields", 17),
+    ("route", 12),
+    ("provider", 7),
+    ("endpoint", 11),
+    ("Codex works?", 13),
+    ("remote compaction", 13),
+    ("rejected fields", 17),
+    ("ignored fields", 15),
     ("drops", 7),
-    ("cases<br>passing", 6),
+    ("cases<br>passing", 5),
 )
 _SCRIPT = """
 const rows=[...document.querySelectorAll('#cases tbody tr')];
@@ -86,16 +87,24 @@ def _codes(items: Sequence[str], unverified: Sequence[str] = ()) -> str:
     return text + (' <span class="muted">(unverified)</span>' if set(items) & set(unverified) else "")
 
 
+def _blocker(first: Blocker) -> str:
+    label = f"<code>{_breakable(first.path)}</code> ({_e(first.label)})" if first.path else _e(first.label)
+    return f"<small>{label}</small>"
+
+
 def _route_row(status: RouteStatus) -> str:
-    answer = _e(status.short)
-    first, detail = status.first, ""
-    if status.answer == BREAKS and first is not None:
-        label = f"<code>{_breakable(first.path)}</code> ({_e(first.label)})" if first.path else _e(first.label)
-        detail = f"<small>{label}</small>"
+    detail = _blocker(status.first) if status.answer == BREAKS and status.first is not None else ""
+    compaction, compaction_class = _e(status.compaction_text), "muted"
+    if status.compaction is not None:
+        compaction_class = f"answer a-{status.compaction}"
+        if status.compaction_first is not None:
+            compaction = f"{_e(ANSWER_MARKS[BREAKS])} breaks{_blocker(status.compaction_first)}"
     return (
         f'<tr data-route="{_e(status.route)}" data-answer="{status.answer}">'
         f"<td><code>{_breakable(status.route)}</code></td><td>{_e(status.provider)}</td>"
-        f'<td><code>{_breakable(status.endpoint)}</code></td><td class="answer a-{status.answer}">{answer}{detail}</td>'
+        f"<td><code>{_breakable(status.endpoint)}</code></td>"
+        f'<td class="answer a-{status.answer}">{_e(status.short)}{detail}</td>'
+        f'<td class="{compaction_class}">{compaction}</td>'
         f'<td class="fields">{_codes(status.rejected, status.unverified)}</td>'
         f'<td class="fields">{_codes(status.ignored, status.unverified)}</td>'
         f'<td class="fields">{_codes(status.drops)}</td>'
@@ -180,7 +189,10 @@ def render_html(document: Document) -> str:
         "</colgroup><thead><tr>" + "".join(f"<th>{name}</th>" for name, _ in _ROUTE_COLUMNS) + "</tr></thead><tbody>",
         *(_route_row(status) for status in statuses),
         "</tbody></table>",
-        '<p class="meta"><b>Rejected</b>: the provider refuses requests with the field, so Codex gets an error '
+        '<p class="meta"><b>Codex works?</b> judges the ordinary turns; <b>remote compaction</b> the sessions '
+        "where Codex (provider named OpenAI or Azure) asks the gateway to compact, which has no fallback: the turn "
+        "fails. 🟧: ordinary turns work; long sessions need a Codex provider that compacts locally. "
+        "<b>Rejected</b>: the provider refuses requests with the field, so Codex gets an error "
         "(rejected values too). <b>Ignored</b>: accepted and silently dropped; Codex works, the setting is lost. "
         "<b>Unverified</b>: the provider's handling of unknown fields is assumed, not observed. Verdicts are the "
         "true behaviour of this gateway; known failures listed in an expectations file still show.</p>",

@@ -13,6 +13,7 @@ from typing import Any
 
 from .results import MARKS, Document, offending_fields, offending_paths, summary_line, title
 from .routes import BREAKS, Blocker, RouteStatus, route_statuses, route_summary
+from .routes import MARKS as MARKS_ANSWER
 
 CELL_PATHS = 4  # paths shown in a matrix cell before "+N"
 LIST_FIELDS = 6  # fields shown in a route-table cell before "+N more"
@@ -55,13 +56,20 @@ def _blocker(first: Blocker) -> str:
     return f"{_code(first.path)} ({first.label})" if first.path else first.label
 
 
+def _compaction(status: RouteStatus) -> str:
+    if status.compaction == BREAKS and status.compaction_first is not None:
+        return f"{MARKS_ANSWER[BREAKS]} breaks: {_blocker(status.compaction_first)}"
+    return _md(status.compaction_text)
+
+
 def route_row(status: RouteStatus) -> str:
-    """One row of the route table (8 columns)."""
+    """One row of the route table (9 columns)."""
     cells = [
         _code(status.route),
         _md(status.provider),
         _code(status.endpoint),
         _md(status.short) + (f": {_blocker(status.first)}" if status.answer == BREAKS and status.first else ""),
+        _compaction(status),
         _codes(status.rejected, unverified=status.unverified),
         _codes(status.ignored, unverified=status.unverified),
         _codes(status.drops),
@@ -98,12 +106,16 @@ def render_markdown(document: Document) -> str:
     lines = [
         f"# Codex gateway contracts: {title(document)}",
         "",
-        "| route | provider | endpoint | Codex works? | rejected fields | ignored fields | drops | cases passing |",
-        "|---|---|---|---|---|---|---|---|",
+        "| route | provider | endpoint | Codex works? | remote compaction | rejected fields | ignored fields | drops "
+        "| cases passing |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(route_row(status) for status in statuses),
         "",
         f"{route_summary(document)}. Config: {_md(str(gateway.get('config', '?')))}. {summary_line(document)}.",
         "",
+        "*Codex works?* judges the ordinary turns; *remote compaction* the sessions where Codex (provider named "
+        "OpenAI or Azure) asks the gateway to compact, which has no fallback: the turn fails. 🟧 = ordinary turns "
+        "work, long sessions need a Codex provider that compacts locally. "
         "*Rejected*: the provider refuses requests with the field, so Codex gets an error (rejected values are "
         "listed too). *Ignored*: accepted and silently dropped; Codex works, the setting is lost. *Unverified*: "
         "the provider's handling of unknown fields is assumed, not observed. Verdicts are the true behaviour of "

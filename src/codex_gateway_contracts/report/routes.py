@@ -1,13 +1,20 @@
 """Per route: can Codex use it? The one derivation of the "Codex works?" answer every report shows.
 
-A route's answer comes from all its cases (every cassette through it), read from results.json:
+A route's answer comes from all its cases (every cassette through it), read from results.json. Sessions
+that compact remotely (``remote_compaction``: Codex's provider is named OpenAI or Azure, and a long
+session asks the gateway for a compaction) are judged apart, as the route's *remote compaction*, because
+a route can serve every ordinary turn and still fail every long session:
 
-- ``breaks``: some case has a finding that breaks Codex (``core.verdict.breaks_codex``: a field the
-  provider rejects, a drop, a reject, a broken reply, a reply no provider made, an error); the answer
-  names the first one (most severe kind, then the one in most cases);
+- ``breaks``: an ordinary case has a finding that breaks Codex (``core.verdict.breaks_codex``: a field
+  the provider rejects, a drop, a reject, a broken reply, a reply no provider made, an error); the
+  answer names the first one (most severe kind, then the one in most cases);
+- ``no_compaction``: ordinary turns work, but a remote compaction breaks (Codex fails the turn, with no
+  fallback): works only with a Codex provider that compacts locally (not named OpenAI or Azure);
 - ``lost``: Codex works, but fields the provider silently ignores mean settings are lost;
 - ``yes``: every case passed;
 - ``unjudged``: every case was skipped (the catalogue does not know the provider).
+
+A route whose run holds only remote-compaction sessions is answered from them as ordinary cases.
 """
 
 from __future__ import annotations
@@ -20,10 +27,16 @@ from typing import Any
 from ..core.verdict import SEVERITY, Effect, Verdict, breaks_codex
 from .results import Document, field_pattern
 
-YES, LOST, BREAKS, UNJUDGED = "yes", "lost", "breaks", "unjudged"
+YES, LOST, NO_COMPACTION, BREAKS, UNJUDGED = "yes", "lost", "no_compaction", "breaks", "unjudged"
 #: How each answer reads, and its mark.
-WORDS = {YES: "yes", LOST: "works, settings lost", BREAKS: "breaks", UNJUDGED: "not judged"}
-MARKS = {YES: "✅", LOST: "🟨", BREAKS: "❌", UNJUDGED: "⏭️"}
+WORDS = {
+    YES: "yes",
+    LOST: "works, settings lost",
+    NO_COMPACTION: "works, remote compaction breaks",
+    BREAKS: "breaks",
+    UNJUDGED: "not judged",
+}
+MARKS = {YES: "✅", LOST: "🟨", NO_COMPACTION: "🟧", BREAKS: "❌", UNJUDGED: "⏭️"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,9 @@ class RouteStatus:
     unverified: list[str] = field(default_factory=list)
     passed: int = 0
     cases: int = 0
+    #: Remote compaction: ``yes`` or ``breaks`` (with :attr:`compaction_first`); None when no case compacts remotely.
+    compaction: str | None = None
+    compaction_first: Blocker | None = None
 
     @property
     def short(self) -> str:
@@ -72,8 +88,21 @@ class RouteStatus:
 
     @property
     def text(self) -> str:
-        """The answer, and what breaks: ``❌ breaks: leak parallel_tool_calls (12 cases, rejected)``."""
-        return f"{self.short}: {self.first}" if self.answer == BREAKS and self.first is not None else self.short
+        """The answer, and what breaks: ``❌ breaks: parallel_tool_calls (leak, rejected; 12 cases)``."""
+        if self.answer == BREAKS and self.first is not None:
+            return f"{self.short}: {self.first}"
+        if self.answer == NO_COMPACTION and self.compaction_first is not None:
+            return f"{self.short}: {self.compaction_first}"
+        return self.short
+
+    @property
+    def compaction_text(self) -> str:
+        """``✅ works``, ``❌ breaks: <first blocker>``, or ``—`` when no case compacts remotely."""
+        if self.compaction is None:
+            return "—"
+        if self.compaction == BREAKS and self.compaction_first is not None:
+            return f"{MARKS[BREAKS]} breaks: {self.compaction_first}"
+        return f"{MARKS[YES]} works"
 
 
 def _fields(findings: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -85,22 +114,38 @@ def codex_works(cases: Sequence[Mapping[str, Any]]) -> RouteStatus:
     first = cases[0]
     status = RouteStatus(first["route"], first["provider"], first["endpoint"], YES, cases=len(cases))
     findings = [f for case in cases for f in case.get("findings", [])]
-    judged = [case for case in cases if case["verdict"] != Verdict.SKIPPED]
     status.passed = sum(case["verdict"] == Verdict.PASS for case in cases)
     leaks = [f for f in findings if f["kind"] == Verdict.LEAK]
-    breaking = [f for f in findings if breaks_codex(f["kind"], f.get("effect"), f.get("policy"))]
+    breaking = [f for f in findings if _breaks(f)]
     status.rejected = _fields(f for f in breaking if f["kind"] in (Verdict.LEAK, Verdict.UPSTREAM_REJECT))
-    status.ignored = _fields(f for f in leaks if not breaks_codex(f["kind"], f.get("effect"), f.get("policy")))
+    status.ignored = _fields(f for f in leaks if not _breaks(f))
     status.drops = _fields(f for f in findings if f["kind"] == Verdict.DROP)
     status.unverified = _fields(f for f in leaks if f.get("effect") == Effect.UNVERIFIED)
-    if not judged:
+    compacting = [case for case in cases if case.get("remote_compaction")]
+    ordinary = [case for case in cases if not case.get("remote_compaction")] or compacting
+    if compacting and ordinary is not compacting:
+        judged = [case for case in compacting if case["verdict"] != Verdict.SKIPPED]
+        if judged:
+            status.compaction = BREAKS if _breaking(judged) else YES
+            status.compaction_first = _first(judged) if status.compaction == BREAKS else None
+    if all(case["verdict"] == Verdict.SKIPPED for case in ordinary):
         status.answer = UNJUDGED
-    elif breaking:
+    elif _breaking(ordinary):
         status.answer = BREAKS
-        status.first = _first(cases)
+        status.first = _first(ordinary)
+    elif status.compaction == BREAKS:
+        status.answer = NO_COMPACTION
     elif leaks:
         status.answer = LOST
     return status
+
+
+def _breaks(finding: Mapping[str, Any]) -> bool:
+    return breaks_codex(finding["kind"], finding.get("effect"), finding.get("policy"))
+
+
+def _breaking(cases: Iterable[Mapping[str, Any]]) -> bool:
+    return any(_breaks(f) for case in cases for f in case.get("findings", []))
 
 
 def _first(cases: Sequence[Mapping[str, Any]]) -> Blocker:
@@ -110,7 +155,7 @@ def _first(cases: Sequence[Mapping[str, Any]]) -> Blocker:
         seen = {
             (f["kind"], field_pattern(f.get("path") or ""), f.get("effect"))
             for f in case.get("findings", [])
-            if breaks_codex(f["kind"], f.get("effect"), f.get("policy"))
+            if _breaks(f)
         }
         counts.update(seen)
     (kind, path, effect), number = min(
@@ -131,13 +176,18 @@ def route_summary(document: Document, *, names: bool = True) -> str:
     """One line: ``Codex works on 9 of 24 routes (3 of them with settings lost); breaks on 15: a, b, ...``."""
     statuses = route_statuses(document)
     counts = Counter(s.answer for s in statuses)
-    works = counts[YES] + counts[LOST]
+    works = counts[YES] + counts[LOST] + counts[NO_COMPACTION]
     line = f"Codex works on {works} of {len(statuses)} routes"
-    if counts[LOST]:
-        line += f" ({counts[LOST]} of them with settings lost)"
+    notes = [f"{counts[LOST]} of them with settings lost"] if counts[LOST] else []
+    if counts[NO_COMPACTION]:
+        notes.append(f"{counts[NO_COMPACTION]} only without remote compaction")
+    line += f" ({'; '.join(notes)})" if notes else ""
     if counts[BREAKS]:
         line += f"; breaks on {counts[BREAKS]}"
         line += (": " + ", ".join(s.route for s in statuses if s.answer == BREAKS)) if names else ""
     if counts[UNJUDGED]:
         line += f"; {counts[UNJUDGED]} not judged"
+    compacting = [s for s in statuses if s.compaction is not None]
+    if compacting:
+        line += f"; remote compaction works on {sum(s.compaction == YES for s in compacting)} of {len(compacting)}"
     return line

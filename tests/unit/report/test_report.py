@@ -178,14 +178,23 @@ def expected_routes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         findings = [f for c in cases for f in c["findings"]]
         leaks = [f for f in findings if f["kind"] == "leak"]
         rejected = [f for f in findings if breaks(f) and f["kind"] in ("leak", "upstream_reject")]
-        if all(c["verdict"] == "skipped" for c in cases):
+        remote = [c for c in cases if c.get("remote_compaction")]
+        ordinary = [c for c in cases if not c.get("remote_compaction")] or remote
+        judged_remote = [c for c in remote if c["verdict"] != "skipped"] if ordinary is not remote else []
+        compaction = None
+        if judged_remote:
+            compaction = "breaks" if any(breaks(f) for c in judged_remote for f in c["findings"]) else "yes"
+        if all(c["verdict"] == "skipped" for c in ordinary):
             answer = "unjudged"
-        elif any(breaks(f) for f in findings):
+        elif any(breaks(f) for c in ordinary for f in c["findings"]):
             answer = "breaks"
+        elif compaction == "breaks":
+            answer = "no_compaction"
         else:
             answer = "lost" if leaks else "yes"
         out[route] = {
             "answer": answer,
+            "compaction": compaction,
             "rejected": sorted({report.field_pattern(f["path"]) for f in rejected if f["path"]}),
             "ignored": sorted({report.field_pattern(f["path"]) for f in leaks if not breaks(f)}),
             "drops": sorted({report.field_pattern(f["path"]) for f in findings if f["kind"] == "drop"}),
@@ -194,7 +203,14 @@ def expected_routes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-WORDS = {"yes": "✅ yes", "lost": "🟨 works, settings lost", "breaks": "❌ breaks", "unjudged": "⏭️ not judged"}
+WORDS = {
+    "yes": "✅ yes",
+    "lost": "🟨 works, settings lost",
+    "no_compaction": "🟧 works, remote compaction breaks",
+    "breaks": "❌ breaks",
+    "unjudged": "⏭️ not judged",
+}
+COMPACTION = {None: "—", "yes": "✅ works", "breaks": "❌ breaks"}
 
 
 def shown(cell: str, expected: list[str]) -> None:
@@ -226,8 +242,9 @@ def test_route_table_comes_first_and_says_what_results_json_says(document: dict[
     expected = expected_routes(document)
     assert set(rows) == set(expected)
     for route, want in expected.items():
-        _, _, _, works, rejected, ignored, drops, passing = rows[route]
+        _, _, _, works, compaction, rejected, ignored, drops, passing = rows[route]
         assert works.startswith(WORDS[want["answer"]]), (route, works)
+        assert compaction.startswith(COMPACTION[want["compaction"]]), (route, compaction)
         if want["answer"] == "breaks":  # names one of the breaking fields
             blocker = codes(works)
             assert not blocker or blocker[0] in want["rejected"] + want["drops"], (route, works)
