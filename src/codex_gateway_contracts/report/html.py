@@ -191,7 +191,7 @@ def render_html(document: Document) -> str:
         "</tbody></table>",
         '<p class="meta"><b>Codex works?</b> judges the ordinary turns; <b>remote compaction</b> the sessions '
         "where Codex (provider named OpenAI or Azure) asks the gateway to compact, which has no fallback: the turn "
-        "fails. 🟧: ordinary turns work; long sessions need a Codex provider that compacts locally. "
+        "fails. 🔶: ordinary turns work; long sessions need a Codex provider that compacts locally. "
         "<b>Rejected</b>: the provider refuses requests with the field, so Codex gets an error "
         "(rejected values too). <b>Ignored</b>: accepted and silently dropped; Codex works, the setting is lost. "
         "<b>Unverified</b>: the provider's handling of unknown fields is assumed, not observed. Verdicts are the "

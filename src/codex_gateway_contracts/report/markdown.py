@@ -114,7 +114,7 @@ def render_markdown(document: Document) -> str:
         f"{route_summary(document)}. Config: {_md(str(gateway.get('config', '?')))}. {summary_line(document)}.",
         "",
         "*Codex works?* judges the ordinary turns; *remote compaction* the sessions where Codex (provider named "
-        "OpenAI or Azure) asks the gateway to compact, which has no fallback: the turn fails. 🟧 = ordinary turns "
+        "OpenAI or Azure) asks the gateway to compact, which has no fallback: the turn fails. 🔶 = ordinary turns "
         "work, long sessions need a Codex provider that compacts locally. "
         "*Rejected*: the provider refuses requests with the field, so Codex gets an error (rejected values are "
         "listed too). *Ignored*: accepted and silently dropped; Codex works, the setting is lost. *Unverified*: "

@@ -36,7 +36,7 @@ WORDS = {
     BREAKS: "breaks",
     UNJUDGED: "not judged",
 }
-MARKS = {YES: "✅", LOST: "🟨", NO_COMPACTION: "🟧", BREAKS: "❌", UNJUDGED: "⏭️"}
+MARKS = {YES: "✅", LOST: "🟨", NO_COMPACTION: "🔶", BREAKS: "❌", UNJUDGED: "⏭️"}
 
 
 @dataclass(frozen=True)

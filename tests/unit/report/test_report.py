@@ -1,7 +1,8 @@
 """The reports say what results.json says: each is parsed back and compared case by case.
 
 The fixtures under tests/data are trimmed results.json files of real runs (LiteLLM 1.106.1 with the
-generated config; 1.83.14 and 1.106.1 with examples/reported-bugs.yaml).
+generated config: 24 cases of the first cassettes, and the sessions of Codex 0.171.0 on 8 routes, among them
+remote compaction; 1.83.14 and 1.106.1 with examples/reported-bugs.yaml).
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from codex_gateway_contracts.core.verdict import CaseResult, Finding
 from ...conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
-FIXTURES = ["results-1.106.1-default.json", "results-1.83.14-reported-bugs.json", "results-1.106.1-reported-bugs.json"]
+FIXTURES = [
+    "results-1.106.1-default.json",
+    "results-1.83.14-reported-bugs.json",
+    "results-1.106.1-reported-bugs.json",
+    "results-1.106.1-sessions.json",
+]
 
 
 def load(name: str) -> dict[str, Any]:
@@ -206,7 +212,7 @@ def expected_routes(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 WORDS = {
     "yes": "✅ yes",
     "lost": "🟨 works, settings lost",
-    "no_compaction": "🟧 works, remote compaction breaks",
+    "no_compaction": "🔶 works, remote compaction breaks",
     "breaks": "❌ breaks",
     "unjudged": "⏭️ not judged",
 }

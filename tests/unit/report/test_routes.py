@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from codex_gateway_contracts.report import codex_works, route_summary, routes
+from codex_gateway_contracts.report import codex_works, route_statuses, route_summary, routes
+
+from ...conftest import ROOT
 
 
 def case(scenario: str, verdict: str = "pass", *findings: dict[str, Any], remote: bool = False) -> dict[str, Any]:
@@ -35,7 +38,7 @@ def test_a_route_that_cannot_compact_remotely_is_not_a_plain_yes() -> None:
         ]
     )
     assert status.answer == routes.NO_COMPACTION
-    assert status.short == "🟧 works, remote compaction breaks"
+    assert status.short == "🔶 works, remote compaction breaks"
     assert status.compaction == routes.BREAKS
     assert status.compaction_first is not None and status.compaction_first.kind == "drop"  # the most severe first
     assert status.compaction_text == "❌ breaks: input[] (drop; 1 case)"
@@ -75,3 +78,13 @@ def test_the_summary_counts_routes_that_work_only_without_remote_compaction() ->
     assert route_summary(document) == (
         "Codex works on 2 of 2 routes (1 only without remote compaction); remote compaction works on 1 of 2"
     )
+
+
+def test_a_real_run_tells_the_routes_apart() -> None:
+    """LiteLLM 1.106.1, Codex 0.171.0's sessions: OpenRouter's Responses route serves every ordinary turn but
+    refuses the compaction_trigger; OpenAI's compacts; Anthropic loses the MCP tools a tool search loaded."""
+    document = json.loads((ROOT / "tests" / "data" / "results-1.106.1-sessions.json").read_text("utf-8"))
+    answers = {s.route: (s.answer, s.compaction) for s in route_statuses(document)}
+    assert answers["openai-gpt-5.5"] == (routes.YES, routes.YES)
+    assert answers["openrouter-claude-sonnet-4.5"] == (routes.NO_COMPACTION, routes.BREAKS)
+    assert answers["claude-sonnet-4-6"] == (routes.BREAKS, routes.BREAKS)
