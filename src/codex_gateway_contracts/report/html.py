@@ -26,15 +26,16 @@ th{background:#f2f4f7;text-align:left;font-weight:600}code{font:12.5px ui-monosp
 #routes{font-size:13.5px;width:100%;table-layout:fixed}#routes td code{overflow-wrap:anywhere}
 #routes td.fields code{display:inline-block;margin:0 .6em .15em 0;font-size:12px}
 td.answer{font-weight:600}td.answer small{display:block;font-weight:400}td.num{text-align:right;white-space:nowrap}
-#heat{font-size:12px}#heat th.scenario{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;
-padding:6px 2px;font-weight:500;font-size:11.5px}#heat th.version{text-align:center}#heat td{padding:1px 3px;
-text-align:center;cursor:default;min-width:1.5em}#heat th.route{white-space:nowrap;font-weight:500;background:#fff}
+#heat{font-size:11px}#heat th.scenario{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;
+padding:5px 1px;font-weight:500;font-size:11px}#heat th.version{text-align:center}#heat td{padding:1px;
+text-align:center;cursor:default;min-width:1.25em}#heat th.route{white-space:nowrap;font-weight:500;background:#fff}
 #heat td.gap,#heat th.gap{border:none;background:none;min-width:6px;padding:0}
 .legend span{margin-right:1.1em;white-space:nowrap}.legend span[class]{padding:0 .4em}
 .v-pass{background:#dcf5dc}.v-leak{background:#fbdada}.v-drop{background:#fde3c8}
 .v-upstream_reject,.v-gateway_reject{background:#f6d3ea}.v-bad_reply,.v-no_upstream_call{background:#fff1b8}
 .v-error{background:#ddd}.v-skipped{color:#8a949e;background:#f5f5f5}
-#filters label{margin-right:1em}#cases ul{margin:0;padding-left:1.2em}#cases td{font-size:13px}
+#filters label{margin-right:1em}#cases{width:100%}#cases ul{margin:0;padding-left:1.2em}
+#cases td{font-size:13px;overflow-wrap:anywhere}
 """
 #: The route table's columns and their share of the page width (it fits a 1400-pixel window).
 _ROUTE_COLUMNS = (
@@ -46,7 +47,7 @@ _ROUTE_COLUMNS = (
     ("rejected fields", 17),
     ("ignored fields", 15),
     ("drops", 7),
-    ("cases<br>passing", 5),
+    ("passing", 5),
 )
 _SCRIPT = """
 const rows=[...document.querySelectorAll('#cases tbody tr')];
