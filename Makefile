@@ -1,6 +1,14 @@
 # Two entry points (see README): `make contracts` runs the suite against the bundled LiteLLM and writes
 # reports/results.json; `make test` runs every check CI runs. Both set themselves up on a fresh machine.
-PYTHON ?= python3
+# The gateway runs in this Python. CPython 3.10/3.11 can run the garbage collector inside a contextvars
+# update and crash with SIGSEGV (python/cpython#148891); LiteLLM's proxy hits it now and then under load.
+# From 3.12 the collector runs only between bytecodes (python/cpython#97922), so prefer 3.12 or newer when
+# one runs here (on PATH or under pyenv); `make PYTHON=...` overrides.
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for p in python3.12 python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[23].*/bin/python3 \
+	2>/dev/null); do $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit; }; done; \
+	echo python3)
+endif
 VENV ?= .venv
 BIN := $(VENV)/bin
 REPORT ?= reports
@@ -17,6 +25,8 @@ $(BIN)/litellm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[litellm,dev]'
+	@$(BIN)/python -c 'import sys; sys.version_info < (3, 12) and print("note: LiteLLM runs on Python %d.%d here," \
+		" which can crash it with SIGSEGV (python/cpython#148891); install Python 3.12+ and make clean setup" % sys.version_info[:2])'
 	@touch $@
 
 setup: $(BIN)/litellm
