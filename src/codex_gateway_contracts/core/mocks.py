@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .. import wires
 from ..wires import Reply
-from ..wires.base import INPUT_TOKENS
+from ..wires.base import INPUT_TOKENS, listed
 from ..wires.openai_responses import namespaces
 from .cassettes import COMPACTION_TRIGGER, ReplyItem
 from .catalogue import DEFAULT_NOT_FOUND, Catalogue, Endpoint, ErrorTemplate, Provider, Violation
@@ -294,6 +294,8 @@ def adapt_plan(
             out.append(_namespaced(item, body, offered, nonce))
         elif item.name not in offered:
             out.append(ReplyItem("text", text=f"(tool {item.name} not offered) [{nonce}]"))
+        elif item.kind == "custom_tool_call" and item.name in _chat_custom_tools(body):
+            out.append(ReplyItem(item.kind, name=item.name, text=item.text))  # called as the free-form tool it is
         elif item.kind == "custom_tool_call" and not wires.get(endpoint.wire).native_custom_tools:
             # A chat model can only call the function the gateway turned the free-form tool into.
             # Codex still needs it back as a custom_tool_call, which the verdict checks.
@@ -342,6 +344,18 @@ def _namespaced(item: ReplyItem, body: Mapping[str, Any], offered: set[str], non
     if flat:  # a gateway flattened the namespace into one function name: the model calls that name
         return ReplyItem("function_call", name=flat[0], arguments=item.arguments)
     return _not_offered(f"{item.name} (namespace {item.namespace})", nonce)
+
+
+def _chat_custom_tools(body: Mapping[str, Any]) -> set[str]:
+    """Names of free-form tools a chat request offers as such (``tools[].type: custom``)."""
+    return {
+        str(tool["custom"]["name"])
+        for tool in listed(body)
+        if isinstance(tool, dict)
+        and tool.get("type") == "custom"
+        and isinstance(tool.get("custom"), dict)
+        and "name" in tool["custom"]
+    }
 
 
 def _first_string_parameter(body: Mapping[str, Any], name: str) -> str | None:

@@ -12,8 +12,27 @@ from .base import Reply, ReplyOptions, ToolSpec, Wire, hello, json_reply, keepal
 
 
 def function_tools(body: Mapping[str, Any]) -> Iterator[ToolSpec]:
-    """Chat nests each function under ``function`` (Ollama does the same)."""
-    return named((tool.get("function") for tool in listed(body) if isinstance(tool, dict)), "parameters")
+    """Chat nests each function under ``function`` (Ollama does the same), a free-form tool under ``custom``.
+
+    Custom tools in Chat Completions: ``tools[].type: custom`` in the OpenAI API reference (chat completions,
+    create), as ``schemas/providers/openai/chat.schema.json`` cites; they have a grammar, not parameters.
+    """
+    tools = [tool for tool in listed(body) if isinstance(tool, dict)]
+    yield from named((tool.get("function") for tool in tools), "parameters")
+    yield from named((tool.get("custom") for tool in tools if tool.get("type") == "custom"), "parameters")
+
+
+def tool_call(identifier: str, item: ReplyItem) -> dict[str, Any]:
+    """A ``tool_calls[]`` entry: a function call, or a call of a free-form tool the request offered as such.
+
+    Custom tool calls in Chat Completions (``{"type": "custom", "custom": {"name", "input"}}``): the OpenAI API
+    reference (chat completions, the message's ``tool_calls``); the mock's plan keeps a free-form call as one
+    (no ``arguments``) only when the request offered ``tools[].type: custom``. Streamed, the input arrives in
+    ``delta.tool_calls[].custom.input`` pieces (as llm-rosetta 0.13.0's chat converter documents and parses).
+    """
+    if item.kind == "custom_tool_call" and not item.arguments:
+        return {"id": identifier, "type": "custom", "custom": {"name": item.name, "input": item.text}}
+    return {"id": identifier, "type": "function", "function": {"name": item.name, "arguments": item.arguments}}
 
 
 def call_id(call_prefix: str, n: int, style: str) -> str:
@@ -60,12 +79,8 @@ class OpenAIChat(Wire):
             thought = "".join(i.text for i in items if i.kind == "reasoning")
             text = f"<think>{thought}</think>{text}" if thought else text
         id_style = str(quirks.get("tool_call_id_style", "prefixed"))
-        calls: list[dict[str, Any]] = [
-            {
-                "id": call_id(call_prefix, n, id_style),
-                "type": "function",
-                "function": {"name": i.name, "arguments": i.arguments},
-            }
+        calls = [
+            tool_call(call_id(call_prefix, n, id_style), i)
             for n, i in enumerate(x for x in items if x.kind in {"function_call", "custom_tool_call"})
         ]
         finish = "tool_calls" if calls else "stop"
@@ -119,12 +134,14 @@ class OpenAIChat(Wire):
                 # Mistral, Zhipu: each tool call arrives complete in one delta, arguments included.
                 events.append(chunk({"tool_calls": [{"index": n, **call}]}))
                 continue
-            opening = {"index": n, "id": call["id"], "type": "function"}
-            events.append(
-                chunk({"tool_calls": [{**opening, "function": {"name": call["function"]["name"], "arguments": ""}}]})
+            kind = call["type"]
+            field, value = (
+                ("input", call[kind]["input"]) if kind == "custom" else ("arguments", call[kind]["arguments"])
             )
-            for part in split(call["function"]["arguments"]):
-                events.append(chunk({"tool_calls": [{"index": n, "function": {"arguments": part}}]}))
+            opening = {"index": n, "id": call["id"], "type": kind}
+            events.append(chunk({"tool_calls": [{**opening, kind: {"name": call[kind]["name"], field: ""}}]}))
+            for part in split(value):
+                events.append(chunk({"tool_calls": [{"index": n, kind: {field: part}}]}))
         if usage_mode == "with_finish":
             # Usage rides on the finishing choice chunk instead of a separate choices-[] chunk.
             events.append((None, {**chunk({}, finish)[1], "usage": usage}))

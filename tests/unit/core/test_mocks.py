@@ -111,6 +111,32 @@ def test_chat_stream_reply_with_tool_call_and_usage_only_when_requested(fleet: M
         assert any(not c["choices"] and "usage" in c for c in chunks[:-1]) is include_usage
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_free_form_tool_offered_as_chat_custom_tool_is_called_as_one(
+    fleet: MockFleet, synthetic: Catalogue, stream: bool
+) -> None:
+    base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
+    patch = "*** Begin Patch\n*** End Patch"
+    plan = (ReplyItem("custom_tool_call", name="apply_patch", text=patch),)
+    offered = {"type": "custom", "custom": {"name": "apply_patch", "format": {"type": "text"}}}
+    as_function = {"type": "function", "function": {"name": "apply_patch", "parameters": {"type": "object"}}}
+    for tool, expected in ((offered, {"name": "apply_patch", "input": patch}), (as_function, None)):
+        with fleet.expecting("b", plan, "n5"):
+            text = post(f"{base}/chat/completions", {**CHAT, "stream": stream, "tools": [tool]}).text
+        fleet.take("b")
+        if stream:
+            deltas = [c["choices"][0]["delta"] for c in (e.json() for e in iter_sse(text)) if c and c["choices"]]
+            calls = [call for delta in deltas for call in delta.get("tool_calls", [])]
+        else:
+            calls = json.loads(text)["choices"][0]["message"]["tool_calls"]
+        if expected is None:  # the gateway made it a function: the model calls that function
+            assert calls[0]["type"] == "function" and all("custom" not in call for call in calls)
+            continue
+        assert calls[0]["type"] == "custom" and calls[0]["custom"]["name"] == "apply_patch"
+        assert "".join(call["custom"]["input"] for call in calls) == expected["input"]
+        assert all("function" not in call for call in calls)
+
+
 def test_tool_not_offered_is_answered_as_text(fleet: MockFleet, synthetic: Catalogue) -> None:
     base = fleet.register("0-b", synthetic.get("lenientchat"), "b")
     plan = (ReplyItem("function_call", name="exec_command", arguments="{}"),)

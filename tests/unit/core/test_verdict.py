@@ -106,6 +106,13 @@ def test_namespaced_tool_names_count_as_delivered() -> None:
     assert paths(find_drops(codex, [{"tools": []}])) == ["tools"]
 
 
+def test_a_free_form_tool_sent_to_chat_as_a_custom_tool_counts_as_delivered() -> None:
+    codex = {"input": [], "tools": [{"type": "custom", "name": "apply_patch", "format": {"type": "grammar"}}]}
+    custom = {"type": "custom", "custom": {"name": "apply_patch", "format": {"type": "grammar"}}}
+    assert find_drops(codex, [{"tools": [custom]}]) == []
+    assert paths(find_drops(codex, [{"tools": [{**custom, "type": "function"}]}])) == ["tools"]
+
+
 def test_tool_call_arguments_may_be_reserialised() -> None:
     anthropic_like = {**FAITHFUL_CHAT, "messages": [*FAITHFUL_CHAT["messages"][:2], {"input": {"cmd": "ls"}}]}
     anthropic_like["messages"].append({"content": [{"type": "tool_result", "content": "hello-from-tool"}]})
