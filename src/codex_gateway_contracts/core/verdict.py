@@ -107,6 +107,8 @@ def breaks_codex(kind: str, effect: str | None = None, policy: str | None = None
 
 #: Rank of each finding kind; the verdict is the most severe finding's kind.
 SEVERITY = {kind: rank for rank, kind in enumerate(list(Verdict)[:7])}
+#: Stream events that end a turn in failure (Codex shows their error).
+FAILURE_EVENTS = frozenset({"response.failed", "error", "response.error"})
 _NEEDLE = 160  # characters of a text that must arrive; long enough to be unique, short enough to survive wrapping
 
 
@@ -418,16 +420,13 @@ def reply_problems(exchange: Exchange) -> list[str]:
         return compaction_problems(interaction, items) + _missing(exchange.calls, items, where)
     if "text/event-stream" not in exchange.content_type:
         return [f"Codex streams, but the gateway answered {exchange.content_type or 'no content type'}, not SSE"]
-    problems: list[str] = []
     payloads = [e.json() for e in exchange.events]
     done_items = [
         p["item"]
         for p in payloads
         if isinstance(p, dict) and p.get("type") == "response.output_item.done" and isinstance(p.get("item"), dict)
     ]
-    for p in payloads:
-        if isinstance(p, dict) and p.get("type") in {"response.failed", "error", "response.error"}:
-            problems.append(f"the stream carries {p.get('type')}: {json.dumps(p)[:300]}")
+    problems = [f"the stream carries {failure}" for failure in stream_failures(exchange)]
     completed = [p for p in payloads if isinstance(p, dict) and p.get("type") == "response.completed"]
     if not completed:
         problems.append("no response.completed event: Codex reports 'stream closed before response.completed'")
@@ -462,6 +461,15 @@ def _missing(calls: Sequence[UpstreamCall], items: Sequence[Mapping[str, Any]], 
                 f"{effect}"
             )
     return problems
+
+
+def stream_failures(exchange: Exchange) -> list[str]:
+    """Error events in a 200 stream (``response.failed``, ``error``): how some gateways report a failure."""
+    return [
+        f"{p.get('type')}: {json.dumps(p)[:300]}"
+        for p in (e.json() for e in exchange.events)
+        if isinstance(p, dict) and p.get("type") in FAILURE_EVENTS
+    ]
 
 
 def _expected_items(calls: Sequence[UpstreamCall]) -> list[ReplyItem]:
@@ -637,6 +645,16 @@ def judge_exchange(exchange: Exchange, translations: Translations, request: int)
                 "",
                 f"the gateway answered HTTP {exchange.status} without calling "
                 f"the provider: {exchange.error_body[:400]}{refused()}",
+                request=request,
+            )
+        )
+    elif failures := stream_failures(exchange):
+        # codex-relay, for one, reports every failure as HTTP 200 with response.failed in the stream.
+        findings.append(
+            Finding(
+                Verdict.GATEWAY_REJECT,
+                "",
+                f"the gateway answered HTTP 200 with {failures[0]} without calling the provider",
                 request=request,
             )
         )

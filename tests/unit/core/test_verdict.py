@@ -237,3 +237,17 @@ def test_a_lenient_provider_refusing_a_value_is_an_upstream_reject_beside_the_ig
 )
 def test_what_breaks_codex(kind: str, effect: str | None, policy: str | None, breaks: bool) -> None:
     assert breaks_codex(kind, effect, policy) is breaks
+
+
+def test_a_200_stream_that_fails_without_a_provider_call_is_the_gateways_refusal() -> None:
+    failed = {"type": "response.failed", "response": {"error": {"code": "400", "message": "upstream unreachable"}}}
+    refused = exchange(sse({"type": "response.created", "response": {"id": "r"}}, failed))
+    refused.calls = []
+    (finding,) = judge_exchange(refused, Translations({}), 0)
+    assert finding.kind == "gateway_reject" and "response.failed" in finding.message
+    assert "upstream unreachable" in finding.message
+    silent = exchange(sse(DONE, COMPLETED))
+    silent.calls = []
+    assert [f.kind for f in judge_exchange(silent, Translations({}), 0)] == ["no_upstream_call"]
+    # With a provider call, the same event is a broken reply (the provider answered; the gateway failed).
+    assert any("response.failed" in problem for problem in reply_problems(exchange(sse(DONE, COMPLETED, failed))))
