@@ -2,8 +2,10 @@
 
 :class:`ResponsesStream` is the one builder of a streamed Responses answer. The provider mocks, the
 recorder's scripted endpoint and the mutation harness's faulty gateway all stream through it; a
-:class:`StreamStyle` says how much of OpenAI's event sequence a stream carries, because the recorded
-cassettes keep the recorder's fuller sequence byte for byte while the mocks have always sent the lean one.
+:class:`StreamStyle` says how much of OpenAI's event sequence a stream carries. The provider mocks and the
+recorder send OpenAI's full sequence: a gateway that translates the stream (llm-rosetta) builds tool-call
+arguments from the ``*.delta`` events only, so a leaner stream than a real provider's would break it where
+the provider would not. The faulty gateway answers Codex with the lean sequence, which Codex accepts.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class StreamStyle:
 
 #: What OpenAI streams; the recorder answered Codex so, and the cassettes keep it.
 OPENAI = StreamStyle(detailed=True, empty_added=True, halves=True)
-#: The lean sequence the provider mocks send: text deltas, function arguments, item done, completed.
+#: The lean sequence Codex accepts (the faulty gateway sends it): text deltas, function arguments, item done.
 LEAN = StreamStyle(detailed=False, empty_added=False, halves=False)
 
 
@@ -264,7 +266,7 @@ class OpenAIResponses(Wire):
         )
         if not stream:
             return json_reply(response, answered)
-        events = ResponsesStream(LEAN)
+        events = ResponsesStream(OPENAI)
         events.begin({**response, "status": "in_progress", "output": [], "usage": None})
         for n, entry in enumerate(output):
             events.item(n, entry)

@@ -157,6 +157,20 @@ def test_responses_stream_ends_with_completed_carrying_an_id(fleet: MockFleet, s
     assert done[0]["content"][0]["text"] == "hi [n5]"
 
 
+def test_responses_stream_carries_openais_deltas_for_every_item(fleet: MockFleet, synthetic: Catalogue) -> None:
+    # A translating gateway (llm-rosetta) reads tool arguments from the deltas only, as from a real provider.
+    base = fleet.register("0-c", synthetic.get("strictresponses"), "c")
+    plan = (ReplyItem("text", text="hi"), ReplyItem("function_call", name="f", arguments='{"a": 1}'))
+    body = {"model": "m", "input": [], "stream": True, "tools": [{"type": "function", "name": "f"}]}
+    with fleet.expecting("c", plan, "n6"):
+        events = [e.json() for e in iter_sse(post(f"{base}/v1/responses", body).text)]
+    added = [e["item"] for e in events if e["type"] == "response.output_item.added"]
+    assert added[1]["type"] == "function_call" and added[1]["arguments"] == ""
+    deltas = [e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta"]
+    assert json.loads("".join(deltas)) == {"a": 1}
+    assert "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta") == "hi [n6]"
+
+
 def test_calls_are_attributed_to_their_route_under_concurrency(fleet: MockFleet, synthetic: Catalogue) -> None:
     bases = {r: fleet.register(f"0-{r}", synthetic.get("lenientchat"), r) for r in ("r1", "r2", "r3")}
     seen: dict[str, list[str]] = {}
