@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from . import gateways
 from .data import DataFolders, data_folders
 from .errors import ContractsError
 
@@ -37,6 +38,12 @@ def _positive(kind: Callable[[str], float]) -> Callable[[str, str], Any]:
         return number
 
     return positive
+
+
+def _gateway(flag: str, raw: str) -> str:
+    if raw not in gateways.names():
+        raise argparse.ArgumentTypeError(f"{flag}: unknown gateway {raw!r}; one of {', '.join(gateways.names())}")
+    return raw
 
 
 def _path(flag: str, raw: str) -> Path:
@@ -90,10 +97,27 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option(
+        "--contracts-gateway",
+        "contracts_gateway",
+        f"The gateway under test: {', '.join(gateways.names())} (default {gateways.DEFAULT}). Gateways other "
+        "than LiteLLM are installed into the user cache from the suite's pinned recipe on first use.",
+        _gateway,
+        metavar="NAME",
+    ),
+    Option(
+        "--contracts-gateway-bin",
+        "contracts_gateway_bin",
+        "The gateway's executable instead of the default one (LiteLLM: litellm; Portkey: its "
+        "build/start-server.js or install folder; llm-rosetta: llm-rosetta-gateway; codex-relay: codex-relay). "
+        "Wins over --contracts-litellm-bin.",
+        metavar="PATH",
+    ),
+    Option(
         "--litellm-config",
         "litellm_config",
         "Your LiteLLM proxy config (YAML). Default: one deployment per catalogue "
-        "provider. Provider addresses and keys are rewritten to the mocks; everything else is kept.",
+        "provider. Provider addresses and keys are rewritten to the mocks; everything else is kept. "
+        "LiteLLM only.",
         _path,
     ),
     Option(
@@ -232,8 +256,11 @@ class Settings:
 
     #: The suite's data folders (a checkout's, or the wheel's copy); never pytest's rootdir.
     data: DataFolders
+    #: The adapter's registry name (``litellm``, ``portkey``, ``llm-rosetta``, ``codex-relay``).
+    gateway: str
     litellm_config: Path | None
-    litellm_bin: str | None
+    #: The gateway executable the user named (``--contracts-gateway-bin``, else ``--contracts-litellm-bin``).
+    gateway_bin: str | None
     report: Path | None
     cassettes: Path
     schemas: Path
@@ -259,10 +286,28 @@ class Settings:
         except ContractsError as exc:
             raise pytest.UsageError(str(exc)) from None
         expectations = got["contracts_expectations"]
+        gateway = got["contracts_gateway"] or gateways.DEFAULT
+        if gateway != gateways.DEFAULT:
+            for dest, flag, why in (
+                (
+                    "litellm_config",
+                    "--litellm-config",
+                    "is a LiteLLM proxy config; {g} is configured from the "
+                    "provider catalogue and schemas/gateways/{g}.yaml",
+                ),
+                (
+                    "contracts_litellm_bin",
+                    "--contracts-litellm-bin",
+                    "names a LiteLLM executable; for {g} use --contracts-gateway-bin",
+                ),
+            ):
+                if got[dest] is not None:
+                    raise pytest.UsageError(f"{flag} {why.format(g=gateway)} (--contracts-gateway {gateway})")
         settings = cls(
             data=data,
+            gateway=gateway,
             litellm_config=_resolved(got["litellm_config"]),
-            litellm_bin=got["contracts_litellm_bin"],
+            gateway_bin=got["contracts_gateway_bin"] or got["contracts_litellm_bin"],
             report=_resolved(got["contracts_report"]),
             cassettes=_resolved(got["contracts_cassettes"]) or data.cassettes,
             schemas=_resolved(got["contracts_schemas"]) or data.schemas,

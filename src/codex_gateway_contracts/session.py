@@ -31,7 +31,7 @@ from .core.mocks import MockFleet, UpstreamCall
 from .core.runner import Case, CaseRunner, RouteAddress
 from .core.verdict import CaseResult, FailOn, Finding, Outcome, Translations, Verdict
 from .errors import ContractsError, ExpectationsError, ExpectationsWarning, GatewayError
-from .gateways import Gateway
+from .gateways import GatewayPool, RouteTable
 from .options import Settings
 from .report import failure_message, route_summary, title, write_reports
 
@@ -46,6 +46,8 @@ class Prepared:
 
     catalogue: Catalogue
     plan: GatewayPlan
+    #: How the gateway reaches each deployment (None: from the deployments' own parameters, LiteLLM).
+    routing: RouteTable | None
     #: Every cassette x selected route, in collection order.
     cases: tuple[Case, ...]
     #: Every case id of the configuration, filters ignored (what expectations speak of).
@@ -90,7 +92,7 @@ class Contracts:
         self,
         session: ContractsSession,
         prepared: Prepared,
-        gateway: Gateway,
+        gateway: GatewayPool,
         fleet: MockFleet,
         runner: CaseRunner,
         expectations: Expectations,
@@ -109,7 +111,7 @@ class Contracts:
 
     @property
     def base_url(self) -> str:
-        """The gateway's root URL (Codex's ``base_url`` is this plus ``/v1``)."""
+        """The (first) gateway process's root URL; a route's own is ``address(route).base_url``."""
         return self.gateway.base_url
 
     @property
@@ -141,11 +143,12 @@ class Contracts:
         results = self._session.results
         if case.skipped is not None:
             finding = Finding(Verdict.SKIPPED, "", case.skipped)
+            provider = case.provider.name if case.provider else "?"
             results.append(
                 CaseResult(
                     case.id,
                     case.cassette.id,
-                    "?",
+                    provider,
                     case.route,
                     "(none)",
                     True,
@@ -190,7 +193,7 @@ class ContractsSession:
         self.selected: list[Case] = []
         #: ``gateway`` of results.json: kind, version and config; known once started (or merged).
         self.gateway_info: dict[str, Any] = {}
-        self.gateway_name = gateways.DEFAULT
+        self.gateway_name = settings.gateway
         self.expectations: Expectations | None = None
         #: Said once, loudly, when no expectations file applies to the detected release.
         self.notice = ""
@@ -225,9 +228,13 @@ class ContractsSession:
         catalogue = load_catalogue(settings.schemas / "providers")
         cassettes = discover(settings.cassettes)
         plan = load_deployments(catalogue, settings.litellm_config)
+        adapter = gateways.get(self.gateway_name)
+        routing = adapter.route_table(settings.schemas)
+        if routing is not None:
+            routing.apply(plan, adapter.title)
         cases = self._cases(cassettes, plan)
         all_ids = frozenset(f"{c.id}-{d.route}" for c in cassettes for d in plan.deployments)
-        return Prepared(catalogue, plan, cases, all_ids)
+        return Prepared(catalogue, plan, routing, cases, all_ids)
 
     def _cases(self, cassettes: list[Cassette], plan: GatewayPlan) -> tuple[Case, ...]:
         providers, routes = self.settings.providers, self.settings.routes
@@ -251,7 +258,7 @@ class ContractsSession:
 
     # -- the started session --------------------------------------------------------------------------
     def start(self, workdir: Path) -> Contracts:
-        """Start the mocks and the gateway, load expectations, and queue every selected case."""
+        """Start the mocks and the gateway's processes, load expectations, and queue every selected case."""
         prepared = self.prepare()
         settings = self.settings
         with contextlib.ExitStack() as undo:
@@ -263,8 +270,15 @@ class ContractsSession:
                 if d.provider is not None and d.skipped is None
             }
             adapter = gateways.get(self.gateway_name)
-            gateway = adapter(adapter.find(settings.litellm_bin), workdir, startup_timeout=settings.startup_timeout)
-            gateway.configure(prepared.plan, lambda d: api_bases[d.slug])
+            gateway = GatewayPool(
+                adapter,
+                adapter.find(settings.gateway_bin),
+                workdir,
+                prepared.plan,
+                startup_timeout=settings.startup_timeout,
+                routing=prepared.routing,
+            )
+            gateway.configure(lambda d: api_bases[d.slug])
             self.notes = prepared.plan.notes
             release = gateway.release
             self.gateway_info = {
@@ -299,7 +313,7 @@ class ContractsSession:
             runner.schedule(self.selected)
         return self._started
 
-    def _load_expectations(self, gateway: Gateway) -> Expectations:
+    def _load_expectations(self, gateway: GatewayPool) -> Expectations:
         """The file that judges this run (see ``core.expectations.locate``), or none, said loudly."""
         settings = self.settings
         if settings.expectations_off:
@@ -325,7 +339,7 @@ class ContractsSession:
             warnings.warn(ExpectationsWarning(self.notice), stacklevel=2)
         return found
 
-    def _no_expectations(self, gateway: Gateway, nearest: str | None) -> str:
+    def _no_expectations(self, gateway: GatewayPool, nearest: str | None) -> str:
         release = gateway.release
         what = f"{release} is a fork of {release.upstream}" if release.fork else f"no expectations for {release}"
         advice = (

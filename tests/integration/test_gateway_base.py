@@ -86,7 +86,9 @@ def test_an_adapter_is_found_by_name_started_addressed_and_stopped(registered: N
     assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{gateway.base_url}/", timeout=2, trust_env=False)
-    with pytest.raises(GatewayError, match="unknown gateway 'nope'; known: litellm, stand-in"):
+    with pytest.raises(
+        GatewayError, match="unknown gateway 'nope'; known: litellm, portkey, llm-rosetta, codex-relay, stand-in"
+    ):
         gateways.get("nope")
 
 

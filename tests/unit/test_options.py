@@ -74,3 +74,29 @@ def test_a_fork_writes_its_own_file_from_its_baseline(pytester: pytest.Pytester)
     )
     settings = Settings.read(config)
     assert settings.baseline == "1.106.1" and settings.expectations == (pytester.path / "mine.yaml").resolve()
+
+
+def test_the_gateway_is_chosen_by_name_and_its_executable_by_either_flag(pytester: pytest.Pytester) -> None:
+    assert Settings.read(pytester.parseconfigure()).gateway == "litellm"
+    settings = Settings.read(pytester.parseconfigure("--contracts-gateway", "portkey", "--contracts-gateway-bin", "b"))
+    assert (settings.gateway, settings.gateway_bin) == ("portkey", "b")
+    # --contracts-gateway-bin wins over the older LiteLLM-only flag.
+    both = pytester.parseconfigure("--contracts-litellm-bin", "old", "--contracts-gateway-bin", "new")
+    assert Settings.read(both).gateway_bin == "new"
+    assert Settings.read(pytester.parseconfigure("--contracts-litellm-bin", "old")).gateway_bin == "old"
+    with pytest.raises(pytest.UsageError, match="unknown gateway 'kong'; one of litellm, portkey, llm-rosetta"):
+        pytester.parseconfigure("--contracts-gateway", "kong")
+
+
+@pytest.mark.parametrize(
+    ("flag", "why"),
+    [
+        ("--litellm-config", "--litellm-config is a LiteLLM proxy config; codex-relay is configured from the provider"),
+        ("--contracts-litellm-bin", "--contracts-litellm-bin names a LiteLLM executable; for codex-relay use"),
+    ],
+)
+def test_litellm_only_options_with_another_gateway_are_a_usage_error(
+    pytester: pytest.Pytester, flag: str, why: str
+) -> None:
+    with pytest.raises(pytest.UsageError, match=why):
+        Settings.read(pytester.parseconfigure("--contracts-gateway", "codex-relay", flag, "x.yaml"))

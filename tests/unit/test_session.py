@@ -19,8 +19,9 @@ from ..conftest import ROOT
 
 SETTINGS = Settings(
     data=DataFolders(ROOT),
+    gateway="litellm",
     litellm_config=None,
-    litellm_bin=None,
+    gateway_bin=None,
     report=None,
     cassettes=ROOT / "cassettes" / "codex",
     schemas=ROOT / "schemas",
@@ -129,3 +130,12 @@ def test_a_named_file_must_exist_unless_it_is_being_written(tmp_path: Path) -> N
     assert written.path == tmp_path / "mine.yaml" and not written.entries
     with pytest.raises(ExpectationsError, match=r"aiyou-litellm 1\.105\.0 is not an upstream release"):
         expectations_for(FORK, update_expectations=True)
+
+
+def test_another_gateway_skips_what_its_route_table_cannot_route() -> None:
+    prepared = ContractsSession(dataclasses.replace(SETTINGS, gateway="codex-relay")).prepare()
+    skipped = {case.route: case.skipped for case in prepared.cases}
+    assert skipped["deepseek-chat"] is None and prepared.routing is not None
+    assert str(skipped["claude-sonnet-4-6"]).startswith("codex-relay cannot route it: codex-relay calls only")
+    assert len(prepared.routes) == 12  # the chat routes
+    assert prepared.all_case_ids == ContractsSession(SETTINGS).prepare().all_case_ids

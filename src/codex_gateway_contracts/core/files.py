@@ -45,9 +45,9 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def captured(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+def captured(command: list[str], timeout: float, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run a command to its end (or ``timeout``), its output captured as text; the caller reads the code."""
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd)
 
 
 def tail(text: str, lines: int) -> str:

@@ -1,10 +1,12 @@
 """The gateway adapter interface: one subclass of :class:`Gateway` per gateway, registered by name.
 
-An adapter knows its gateway: where its executable is, its version, how to write its config for the
-run's deployments (every provider address pointed at a mock), how to start it and tell that it is ready,
-and how a Codex request names a route (:meth:`Gateway.address`). The process handling is shared here:
-the gateway runs on 127.0.0.1 on a free port in its own session with a random key, no HTTP proxy
-settings and a log file; readiness is waited for, bounded; ``stop()`` ends the whole process group.
+An adapter knows its gateway: where its executable is (or how to install it), its version, how to write
+its config for the deployments it serves (every provider address pointed at a mock), how to start it and
+tell that it is ready, and how a Codex request names a route (:meth:`Gateway.address`). The process
+handling is shared here: one instance is one process on 127.0.0.1 on a free port in its own session with
+a random key, no HTTP proxy settings and a log file; readiness is waited for, bounded; the sockets the
+process group listens on are checked to be loopback only; ``stop()`` ends the whole process group.
+Several instances serving disjoint sets of routes make a :class:`~.pool.GatewayPool`.
 """
 
 from __future__ import annotations
@@ -23,14 +25,19 @@ from typing import ClassVar, TypeVar
 
 import httpx
 
+from ..core import sockets
 from ..core.deployments import Deployment, GatewayPlan
 from ..core.files import log_tail
 from ..core.registry import Registry
 from ..core.releases import Release
 from ..core.runner import RouteAddress
 from ..errors import GatewayError
+from .routing import RouteEntry, RouteTable
 
 PROXY_ENV = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+LOOPBACK_ONLY = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+#: What a gateway started with :func:`minimal_environment` still gets from ours.
+_KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -38,6 +45,17 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def minimal_environment(home: Path) -> dict[str, str]:
+    """PATH and locale only, HOME in the work folder: no provider keys, proxies or gateway settings leak in.
+
+    Gateways read credentials and endpoints from many variables (``AWS_*``, ``*_API_KEY``,
+    ``TRUSTED_CUSTOM_HOSTS``, ``CODEX_RELAY_*``); an adapter that does not need ours starts from this.
+    """
+    env = {key: os.environ[key] for key in _KEPT_ENV if key in os.environ}
+    env.update(LOOPBACK_ONLY, HOME=str(home), TMPDIR=str(home))
+    return env
 
 
 class Gateway(ABC):
@@ -54,16 +72,37 @@ class Gateway(ABC):
     #: File names in the work folder.
     config_name: ClassVar[str] = "gateway-config.yaml"
     log_name: ClassVar[str] = "gateway.log"
+    #: The most routes one process serves (None: any number). A pool starts as many processes as needed.
+    routes_per_process: ClassVar[int | None] = None
+    #: Configured from ``schemas/gateways/<name>.yaml`` (False: from the deployments' own parameters).
+    uses_route_table: ClassVar[bool] = True
 
-    def __init__(self, executable: str, workdir: Path, *, startup_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        executable: str,
+        workdir: Path,
+        *,
+        startup_timeout: float = 120.0,
+        routing: RouteTable | None = None,
+        label: str | None = None,
+    ) -> None:
         self.executable = executable
         self.workdir = workdir
         self.config_file = workdir / self.config_name
         self.log_file = workdir / self.log_name
         self.startup_timeout = startup_timeout
+        self.routing = routing
+        #: How messages name this process (a pool numbers its members and names their routes).
+        self.label = label or self.title
         self.api_key = "sk-cgc-" + secrets.token_hex(24)
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._named: dict[str, tuple[str, dict[str, str]]] = {}
+
+    @classmethod
+    def route_table(cls, schemas: Path) -> RouteTable | None:
+        """The gateway's routing data (``<schemas>/gateways/<name>.yaml``), or None when it uses none."""
+        return RouteTable.load(schemas / "gateways" / f"{cls.name}.yaml", cls.name) if cls.uses_route_table else None
 
     # -- what each adapter says ----------------------------------------------------------------------
     @classmethod
@@ -99,8 +138,29 @@ class Gateway(ABC):
         return env
 
     def address(self, route: str) -> RouteAddress:
-        """How a Codex request reaches ``route``: by default the route is the request's model."""
-        return RouteAddress(self.base_url, route)
+        """How a Codex request reaches ``route``: what :meth:`name_route` said, else the route is the model."""
+        model, headers = self._named.get(route, (route, {}))
+        return RouteAddress(self.base_url, model, dict(headers))
+
+    def name_route(self, route: str, model: str, headers: dict[str, str] | None = None) -> None:
+        """Requests for ``route`` carry ``model`` and ``headers`` (called from :meth:`configure`)."""
+        self._named[route] = (model, dict(headers or {}))
+
+    # -- helpers for adapters configured from a route table ------------------------------------------
+    def entry(self, deployment: Deployment) -> RouteEntry:
+        """The route table's entry for a deployment the plan lets through (routable by construction)."""
+        if self.routing is None:
+            raise GatewayError(f"{self.title} is configured from a route table, but none was given")
+        entry = self.routing.entry(deployment)
+        if entry.skip is not None:
+            raise GatewayError(f"{self.title} cannot route {deployment.route}: {entry.skip}")
+        return entry
+
+    def upstream(self, deployment: Deployment, api_base: str) -> tuple[str, str]:
+        """``(base URL, model)`` the gateway calls for a deployment: its mock (plus the entry's path)."""
+        assert deployment.provider is not None
+        entry = self.entry(deployment)
+        return api_base.rstrip("/") + entry.path, entry.model or deployment.provider.litellm_model
 
     # -- shared process handling --------------------------------------------------------------------
     @cached_property
@@ -119,12 +179,21 @@ class Gateway(ABC):
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        """Start the gateway and wait, bounded, until it answers its readiness probe."""
+        """Start the gateway, wait (bounded) until it is ready, and check it listens on loopback only."""
+        self.launch()
+        try:
+            self.wait_ready(time.monotonic() + self.startup_timeout)
+            self.check_loopback()
+        except GatewayError:
+            self.stop()
+            raise
+
+    def launch(self) -> None:
+        """Start the process on a free port, without waiting (a pool launches all before waiting for any)."""
         self.port = free_port()
-        command = self.command()
         with self.log_file.open("wb") as log:
             self._process = subprocess.Popen(
-                command,
+                self.command(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -132,13 +201,19 @@ class Gateway(ABC):
                 cwd=self.workdir,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + self.startup_timeout
+
+    def wait_ready(self, deadline: float) -> None:
+        """Poll the readiness probe until ``deadline`` (``time.monotonic()``); GatewayError with the log if not."""
+        process = self._process
+        if process is None:
+            raise GatewayError(f"{self.label} was not launched")
         with httpx.Client(timeout=2.0, trust_env=False) as client:
             while time.monotonic() < deadline:
-                if self._process.poll() is not None:
+                if process.poll() is not None:
+                    command = process.args if isinstance(process.args, list) else [str(process.args)]
                     raise GatewayError(
-                        f"{self.title} exited with code {self._process.returncode} before it was ready.\n"
-                        f"command: {' '.join(command)}\n{self.log_tail()}"
+                        f"{self.label} exited with code {process.returncode} before it was ready.\n"
+                        f"command: {' '.join(map(str, command))}\n{self.log_tail()}"
                     )
                 try:
                     if self.ready(client):
@@ -146,8 +221,22 @@ class Gateway(ABC):
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.25)
-        self.stop()
-        raise GatewayError(f"{self.title} did not become ready within {self.startup_timeout:.0f} s.\n{self.log_tail()}")
+        raise GatewayError(f"{self.label} did not become ready within {self.startup_timeout:.0f} s.\n{self.log_tail()}")
+
+    def listeners(self) -> list[sockets.Listener]:
+        """The TCP sockets the gateway's process group listens on (empty when it is not running)."""
+        return sockets.listeners(self._process.pid) if self.alive() and self._process is not None else []
+
+    def check_loopback(self) -> None:
+        """GatewayError when the process group listens on anything but loopback (Linux; elsewhere no check)."""
+        if not sockets.supported():
+            return
+        exposed = [listener for listener in self.listeners() if not listener.loopback]
+        if exposed:
+            raise GatewayError(
+                f"{self.label} listens on {', '.join(map(str, exposed))}: the suite runs gateways on 127.0.0.1 "
+                f"only, so it was stopped"
+            )
 
     def alive(self) -> bool:
         """The process is still running."""

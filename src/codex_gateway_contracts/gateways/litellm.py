@@ -194,6 +194,7 @@ class LiteLLMGateway(Gateway):
     title = "LiteLLM"
     config_name = "litellm-config.yaml"
     log_name = "litellm.log"
+    uses_route_table = False  # each deployment's litellm_params say how LiteLLM reaches it
 
     @classmethod
     def find(cls, explicit: str | None = None) -> str:
