@@ -1,5 +1,7 @@
 # Two entry points (see README): `make contracts` runs the suite against the bundled LiteLLM and writes
 # reports/results.json; `make test` runs every check CI runs. Both set themselves up on a fresh machine.
+# `make gateways` installs Portkey (npm), llm-rosetta and codex-relay (pip) from the suite's pinned recipes
+# into the user cache; the suite would do it on first use anyway.
 # The gateway runs in this Python. CPython 3.10/3.11 can run the garbage collector inside a contextvars
 # update and crash with SIGSEGV (python/cpython#148891); LiteLLM's proxy hits it now and then under load.
 # From 3.12 the collector runs only between bytecodes (python/cpython#97922), so prefer 3.12 or newer when
@@ -19,7 +21,7 @@ FIXED_LITELLM ?= 1.106.1
 OLD_BIN := .venvs/litellm-$(OLD_LITELLM)/bin/litellm
 FIXED_BIN := .venvs/litellm-$(FIXED_LITELLM)/bin/litellm
 
-.PHONY: setup contracts test lint selftest old-litellm clean
+.PHONY: setup contracts test lint selftest old-litellm gateways clean
 
 $(BIN)/litellm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +41,9 @@ setup: $(BIN)/litellm
 # The releases the reported-bug self-tests run (1.83.14 has the bugs, 1.106.1 has neither).
 old-litellm: $(OLD_BIN) $(FIXED_BIN)
 
+gateways: setup
+	$(BIN)/python -m codex_gateway_contracts.gateways
+
 contracts: setup
 	$(BIN)/pytest tests/contracts --contracts-report $(REPORT)
 
@@ -48,7 +53,7 @@ lint: setup
 	$(BIN)/mypy
 
 # `tests` is named: with a contract option and no test path, pytest runs only the contract suite.
-test: setup old-litellm lint
+test: setup old-litellm gateways lint
 	CGC_LITELLM_OLD=$(CURDIR)/$(OLD_BIN) CGC_LITELLM_FIXED=$(CURDIR)/$(FIXED_BIN) CGC_REQUIRE_GATEWAYS=1 \
 		$(BIN)/pytest tests --contracts-report $(REPORT)
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from codex_gateway_contracts import gateways
 from codex_gateway_contracts.core.catalogue import Catalogue, load_catalogue
 from codex_gateway_contracts.errors import GatewayError
 from codex_gateway_contracts.gateways.litellm import find_litellm
@@ -168,6 +169,17 @@ def suite_command(tmp: Path, *args: str) -> tuple[list[str], dict[str, str]]:
     options, env = isolated(tmp)
     command = [sys.executable, "-m", "pytest", str(ROOT / "tests" / "contracts"), "-q", *options, *args]
     return command, env
+
+
+def gateway_binary(name: str) -> str:
+    """A gateway's executable, installed from the suite's pinned recipe on first use; skips when that cannot be
+    done here (no Node.js, no registry) unless CI requires it."""
+    try:
+        return gateways.get(name).find(None)
+    except GatewayError as exc:
+        if os.environ.get("CGC_REQUIRE_GATEWAYS") == "1":
+            raise
+        pytest.skip(f"{name} is not installable here: {exc}")
 
 
 def run_contract_suite(tmp: Path, name: str, scenarios: list[tuple[str, str]], *args: str) -> dict[str, Any]:

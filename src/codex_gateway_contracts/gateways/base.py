@@ -238,6 +238,11 @@ class Gateway(ABC):
                 f"only, so it was stopped"
             )
 
+    @property
+    def pid(self) -> int | None:
+        """The process id (also the id of its process group), once launched."""
+        return self._process.pid if self._process is not None else None
+
     def alive(self) -> bool:
         """The process is still running."""
         return self._process is not None and self._process.poll() is None

@@ -13,6 +13,7 @@ from codex_gateway_contracts.core.catalogue import Catalogue, load_catalogue
 from codex_gateway_contracts.core.deployments import Deployment, GatewayPlan, load_deployments
 from codex_gateway_contracts.errors import GatewayError
 from codex_gateway_contracts.gateways import GatewayPool
+from codex_gateway_contracts.gateways.__main__ import main as install_ahead
 from codex_gateway_contracts.gateways.install import install_dir, npm_pin, pip_pin, recipe_dir
 from codex_gateway_contracts.gateways.portkey import bundle_of
 
@@ -158,3 +159,8 @@ def test_a_named_executable_must_be_one(tmp_path: Path) -> None:
     for name in ("llm-rosetta", "codex-relay"):
         with pytest.raises(GatewayError, match=r"--contracts-gateway-bin .*: not an executable file"):
             gateways.get(name).find(str(tmp_path / "nothing"))
+
+
+def test_installing_ahead_names_an_unknown_gateway(capsys: pytest.CaptureFixture[str]) -> None:
+    assert install_ahead(["kong"]) == 2
+    assert "unknown gateway kong; one of litellm, portkey" in capsys.readouterr().err
