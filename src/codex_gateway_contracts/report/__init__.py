@@ -1,12 +1,14 @@
 """Reports of a run: ``results.json`` and what is rendered from it (Markdown, HTML, JUnit), and the diff of two.
 
 ``python -m codex_gateway_contracts.report results.json --out DIR`` re-renders the reports of a saved run;
-``... report diff old.json new.json`` lists the cases whose verdict changed (exit 1 when a case got worse).
+``... report diff old.json new.json`` lists the cases whose verdict changed (exit 1 when a case got worse);
+``... report compare a.json b.json ...`` tabulates, per route and run, whether Codex works (:mod:`.routes`).
 """
 
 from __future__ import annotations
 
 from .cli import load_document, main
+from .compare import Comparison, comparison, render_compare_html, render_compare_markdown
 from .diff import Change, Diff, diff_documents, render_diff
 from .failure import failure_message
 from .html import render_html
@@ -29,11 +31,13 @@ from .write import render_reports, write_reports
 __all__ = [
     "MARKS",
     "Change",
+    "Comparison",
     "Diff",
     "Document",
     "FieldCount",
     "RouteStatus",
     "codex_works",
+    "comparison",
     "diff_documents",
     "failure_message",
     "field_pattern",
@@ -41,6 +45,8 @@ __all__ = [
     "load_document",
     "main",
     "offending_fields",
+    "render_compare_html",
+    "render_compare_markdown",
     "render_diff",
     "render_html",
     "render_junit",

@@ -1,4 +1,4 @@
-"""``python -m codex_gateway_contracts.report``: re-render a saved run's reports, or diff two runs."""
+"""``python -m codex_gateway_contracts.report``: re-render a saved run's reports, diff two runs, or compare several."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.files import write_atomic
+from .compare import comparison, render_compare_html, render_compare_markdown
 from .diff import diff_documents, render_diff
 from .write import render_reports
 
@@ -24,9 +26,31 @@ def load_document(path: Path) -> dict[str, Any]:
     return document
 
 
+def compare(args: Sequence[str]) -> int:
+    """``report compare A B ... [--out DIR]``: the routes x gateways table, to stdout or DIR/compare.{md,html}."""
+    parser = argparse.ArgumentParser(
+        prog="python -m codex_gateway_contracts.report compare",
+        description="Does Codex work on each route through each gateway: one table over several results.json.",
+    )
+    parser.add_argument("results", type=Path, nargs="+", help="results.json files, one column each, in this order")
+    parser.add_argument("--out", type=Path, help="write compare.md and compare.html here (default: Markdown to stdout)")
+    options = parser.parse_args(args)
+    table = comparison([(str(path), load_document(path)) for path in options.results])
+    markdown = render_compare_markdown(table)
+    if options.out is None:
+        sys.stdout.write(markdown)
+        return 0
+    options.out.mkdir(parents=True, exist_ok=True)
+    print(write_atomic(options.out / "compare.md", markdown))
+    print(write_atomic(options.out / "compare.html", render_compare_html(table)))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``report RESULTS --out DIR`` renders; ``report diff OLD NEW`` compares (exit 1 if a case got worse)."""
+    """Render one run's reports, ``diff OLD NEW`` (exit 1 if a case got worse), or ``compare A B ...``."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["compare"]:
+        return compare(args[1:])
     if args[:1] == ["diff"]:
         parser = argparse.ArgumentParser(prog="python -m codex_gateway_contracts.report diff")
         parser.add_argument("old", type=Path, help="results.json of the current gateway")
@@ -38,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if diff.worse else 0
     parser = argparse.ArgumentParser(
         prog="python -m codex_gateway_contracts.report",
-        description="Render report.md, report.html and junit.xml from a results.json (or compare two: 'diff OLD NEW').",
+        description="Render report.md, report.html and junit.xml from a results.json "
+        "(or 'diff OLD NEW', or 'compare A B ...').",
     )
     parser.add_argument("results", type=Path, help="a results.json written by --contracts-report")
     parser.add_argument("--out", type=Path, help="folder for the reports (default: beside results.json)")

@@ -31,6 +31,7 @@ def test_test_process_reaches_only_loopback(contracts: Contracts) -> None:
 
 @pytest.mark.skipif(not sockets.supported(), reason="reads the listening sockets from Linux's /proc")
 def test_every_gateway_process_listens_on_loopback_only(contracts: Contracts) -> None:
+    """Every process of the gateway listens on its port, and on loopback only (read from /proc)."""
     for member in contracts.gateway.members:
         listening = member.listeners()
         assert any(listener.port == member.port for listener in listening), (member.label, listening)
