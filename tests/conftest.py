@@ -7,14 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
 from codex_gateway_contracts import gateways
 from codex_gateway_contracts.core.catalogue import Catalogue, load_catalogue
+from codex_gateway_contracts.core.deployments import Deployment, GatewayPlan
 from codex_gateway_contracts.errors import GatewayError
 from codex_gateway_contracts.gateways.litellm import find_litellm
 
@@ -138,6 +141,29 @@ def synthetic_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def synthetic(synthetic_root: Path) -> Catalogue:
     """The synthetic catalogue, loaded."""
     return load_catalogue(synthetic_root)
+
+
+class InertGateway(gateways.Gateway):
+    """A stand-in adapter for self-tests: ``python -c pass``, ready at once, configured from nothing."""
+
+    name = kind = title = "inert"
+    uses_route_table = False
+
+    @classmethod
+    def find(cls, explicit: str | None = None) -> str:
+        return explicit or sys.executable
+
+    def read_version(self) -> str:
+        return "1.0"
+
+    def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
+        """Nothing to write."""
+
+    def command(self) -> list[str]:
+        return [self.executable, "-c", "pass"]
+
+    def ready(self, client: httpx.Client) -> bool:
+        return True
 
 
 def litellm_binary(variable: str | None = None) -> str:

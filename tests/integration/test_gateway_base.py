@@ -18,7 +18,8 @@ import pytest
 from codex_gateway_contracts import gateways
 from codex_gateway_contracts.core.deployments import Deployment, GatewayPlan
 from codex_gateway_contracts.errors import GatewayError
-from codex_gateway_contracts.gateways import Gateway
+
+from ..conftest import InertGateway
 
 # A "gateway" that logs a line, starts a child (to prove the group is stopped) and serves GET /.
 SERVE = """
@@ -30,18 +31,11 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.Sim
 """
 
 
-class StandIn(Gateway):
+class StandIn(InertGateway):
     name = "stand-in"
     kind = "stand-in-proxy"
     title = "Stand-in"
     script = SERVE
-
-    @classmethod
-    def find(cls, explicit: str | None = None) -> str:
-        return explicit or sys.executable
-
-    def read_version(self) -> str:
-        return "0.0.1"
 
     def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
         self.config_file.write_text("routes: []\n", encoding="utf-8")

@@ -36,8 +36,11 @@ PINNED = {
 TOOL_CALL = [("0.169.0", "tool_call")]
 
 
-def providers(*names: str) -> list[str]:
-    return [arg for name in names for arg in ("--contracts-provider", name)]
+def run_through(name: str, tmp: Path, *provider_names: str) -> dict[str, Any]:
+    """The contract suite through one gateway on the tool_call cassette, for some providers only."""
+    selection = [arg for provider in provider_names for arg in ("--contracts-provider", provider)]
+    gateway = ["--contracts-gateway", name, "--contracts-gateway-bin", gateway_binary(name)]
+    return run_contract_suite(tmp, name, TOOL_CALL, *gateway, *selection)
 
 
 def cases_by_route(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -87,16 +90,7 @@ def test_every_process_listens_on_loopback_only_and_stops_with_its_group(name: s
 
 
 def test_portkey_passes_responses_on_and_refuses_what_it_cannot_serve(tmp_path: Path) -> None:
-    results = run_contract_suite(
-        tmp_path,
-        "portkey",
-        TOOL_CALL,
-        "--contracts-gateway",
-        "portkey",
-        "--contracts-gateway-bin",
-        gateway_binary("portkey"),
-        *providers("openai", "azure", "deepseek", "minimax"),
-    )
+    results = run_through("portkey", tmp_path, "openai", "azure", "deepseek", "minimax")
     assert results["gateway"]["kind"] == "portkey" and results["gateway"]["version"] == PINNED["portkey"]
     by_route = cases_by_route(results)
     assert (by_route["openai-gpt-5.5"]["verdict"], by_route["openai-gpt-5.5"]["endpoint"]) == (
@@ -113,14 +107,7 @@ def test_portkey_passes_responses_on_and_refuses_what_it_cannot_serve(tmp_path: 
 
 
 def test_llm_rosetta_translates_to_each_providers_own_api(tmp_path: Path) -> None:
-    results = run_contract_suite(
-        tmp_path,
-        "llm-rosetta",
-        TOOL_CALL,
-        "--contracts-gateway",
-        "llm-rosetta",
-        *providers("deepseek", "anthropic", "gemini", "azure", "bedrock"),
-    )
+    results = run_through("llm-rosetta", tmp_path, "deepseek", "anthropic", "gemini", "azure", "bedrock")
     assert results["gateway"]["version"] == PINNED["llm-rosetta"]
     by_route = cases_by_route(results)
     endpoints = {route: case["endpoint"] for route, case in by_route.items()}
@@ -137,14 +124,7 @@ def test_llm_rosetta_translates_to_each_providers_own_api(tmp_path: Path) -> Non
 
 
 def test_codex_relay_serves_each_chat_route_from_its_own_process(tmp_path: Path) -> None:
-    results = run_contract_suite(
-        tmp_path,
-        "codex-relay",
-        TOOL_CALL,
-        "--contracts-gateway",
-        "codex-relay",
-        *providers("deepseek", "openai", "zai"),
-    )
+    results = run_through("codex-relay", tmp_path, "deepseek", "openai", "zai")
     assert results["gateway"]["version"] == PINNED["codex-relay"]
     by_route = cases_by_route(results)
     assert by_route["deepseek-chat"]["endpoint"] == "deepseek/chat"

@@ -19,6 +19,7 @@ import subprocess
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -26,6 +27,7 @@ from typing import ClassVar, TypeVar
 import httpx
 
 from ..core import sockets
+from ..core.catalogue import Provider
 from ..core.deployments import Deployment, GatewayPlan
 from ..core.files import log_tail
 from ..core.registry import Registry
@@ -45,6 +47,23 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Routed:
+    """A deployment a route-table gateway serves: its entry, and where and as which model it calls the provider."""
+
+    deployment: Deployment
+    provider: Provider
+    entry: RouteEntry
+    #: The deployment's mock plus the entry's path.
+    base_url: str
+    model: str
+
+    @property
+    def key(self) -> str:
+        """The dummy key the provider's mock gets."""
+        return f"mock-key-{self.provider.name}"
 
 
 def minimal_environment(home: Path) -> dict[str, str]:
@@ -147,20 +166,28 @@ class Gateway(ABC):
         self._named[route] = (model, dict(headers or {}))
 
     # -- helpers for adapters configured from a route table ------------------------------------------
-    def entry(self, deployment: Deployment) -> RouteEntry:
-        """The route table's entry for a deployment the plan lets through (routable by construction)."""
+    def routed(
+        self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str], required: str | None = None
+    ) -> list[Routed]:
+        """The plan's routable deployments with their route-table entry and upstream (their mock).
+
+        ``required`` names the option every entry must give (Portkey's ``provider``, llm-rosetta's ``type``).
+        """
         if self.routing is None:
             raise GatewayError(f"{self.title} is configured from a route table, but none was given")
-        entry = self.routing.entry(deployment)
-        if entry.skip is not None:
-            raise GatewayError(f"{self.title} cannot route {deployment.route}: {entry.skip}")
-        return entry
-
-    def upstream(self, deployment: Deployment, api_base: str) -> tuple[str, str]:
-        """``(base URL, model)`` the gateway calls for a deployment: its mock (plus the entry's path)."""
-        assert deployment.provider is not None
-        entry = self.entry(deployment)
-        return api_base.rstrip("/") + entry.path, entry.model or deployment.provider.litellm_model
+        found = []
+        for deployment in plan.deployments:
+            if deployment.skipped is not None or deployment.provider is None:
+                continue
+            entry = self.routing.entry(deployment)
+            if entry.skip is not None:
+                raise GatewayError(f"{self.title} cannot route {deployment.route}: {entry.skip}")
+            if required is not None and required not in entry.options:
+                raise GatewayError(f"{self.routing.path}: no '{required}' for {deployment.route}")
+            base_url = api_base_for(deployment).rstrip("/") + entry.path
+            model = entry.model or deployment.provider.litellm_model
+            found.append(Routed(deployment, deployment.provider, entry, base_url, model))
+        return found
 
     # -- shared process handling --------------------------------------------------------------------
     @cached_property

@@ -20,15 +20,14 @@ import httpx
 from ..core.deployments import Deployment, GatewayPlan
 from ..core.files import write_atomic
 from ..errors import GatewayError
-from .base import Gateway, minimal_environment, register
-from .executables import executable_version, usable_executable
-from .install import ensure_venv
+from .base import minimal_environment, register
+from .executables import PipInstalled
 
 MODELS_LOGGED = "upstream models"  # the log line of its start-up listing, whatever the upstream answered
 
 
 @register
-class CodexRelayGateway(Gateway):
+class CodexRelayGateway(PipInstalled):
     """``codex-relay --bind 127.0.0.1 --upstream <mock>``, one process per route."""
 
     name = "codex-relay"
@@ -37,33 +36,22 @@ class CodexRelayGateway(Gateway):
     config_name = "codex-relay.json"
     log_name = "codex-relay.log"
     routes_per_process = 1
+    distribution = "codex-relay"
+    command_name = "codex-relay"  # the native binary; --version prints "codex-relay 0.5.8"
 
     upstream_url = ""
     upstream_key = ""
 
-    @classmethod
-    def find(cls, explicit: str | None = None) -> str:
-        """``explicit``, or the ``codex-relay`` binary of the pinned recipe's cached virtualenv."""
-        if explicit:
-            return usable_executable(explicit, cls.title)
-        return str(ensure_venv(cls.name, "codex-relay") / "bin" / "codex-relay")
-
-    def read_version(self) -> str:
-        """``codex-relay --version`` (``codex-relay 0.5.8``)."""
-        return executable_version(self.executable)
-
     def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
         """The one routable deployment of this process's part of the plan is its upstream."""
-        usable = [d for d in plan.deployments if d.skipped is None and d.provider is not None]
-        if len(usable) != 1:
-            routes = ", ".join(d.route for d in usable) or "none"
-            raise GatewayError(f"{self.label} serves exactly one route per process, was given: {routes}")
-        deployment = usable[0]
-        assert deployment.provider is not None
-        self.upstream_url, model = self.upstream(deployment, api_base_for(deployment))
-        self.upstream_key = f"mock-key-{deployment.provider.name}"
-        self.name_route(deployment.route, model)
-        record = {"route": deployment.route, "model": model, "upstream": self.upstream_url}
+        routes = self.routed(plan, api_base_for)
+        if len(routes) != 1:
+            names = ", ".join(route.deployment.route for route in routes) or "none"
+            raise GatewayError(f"{self.label} serves exactly one route per process, was given: {names}")
+        (route,) = routes
+        self.upstream_url, self.upstream_key = route.base_url, route.key
+        self.name_route(route.deployment.route, route.model)
+        record = {"route": route.deployment.route, "model": route.model, "upstream": self.upstream_url}
         write_atomic(self.config_file, json.dumps(record, indent=2) + "\n")
 
     def command(self) -> list[str]:

@@ -19,16 +19,12 @@ import httpx
 
 from ..core.deployments import Deployment, GatewayPlan
 from ..core.files import write_atomic
-from ..errors import GatewayError
-from .base import Gateway, minimal_environment, register
-from .executables import executable_version, usable_executable
-from .install import ensure_venv
-
-EXECUTABLE = "llm-rosetta-gateway"
+from .base import minimal_environment, register
+from .executables import PipInstalled
 
 
 @register
-class LLMRosettaGateway(Gateway):
+class LLMRosettaGateway(PipInstalled):
     """``llm-rosetta-gateway --config FILE --host 127.0.0.1``; the route is the request's model."""
 
     name = "llm-rosetta"
@@ -36,39 +32,24 @@ class LLMRosettaGateway(Gateway):
     title = "llm-rosetta"
     config_name = "llm-rosetta.jsonc"
     log_name = "llm-rosetta.log"
-
-    @classmethod
-    def find(cls, explicit: str | None = None) -> str:
-        """``explicit``, or ``llm-rosetta-gateway`` of the pinned recipe's cached virtualenv."""
-        if explicit:
-            return usable_executable(explicit, cls.title)
-        return str(ensure_venv(cls.name, "llm-rosetta") / "bin" / EXECUTABLE)
-
-    def read_version(self) -> str:
-        """``llm-rosetta-gateway --version`` (``llm-rosetta-gateway 0.13.0``)."""
-        return executable_version(self.executable)
+    distribution = "llm-rosetta"
+    command_name = "llm-rosetta-gateway"  # --version prints "llm-rosetta-gateway 0.13.0"
 
     def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
         """One provider per deployment (type from the route table), one model per route."""
         providers: dict[str, dict[str, object]] = {}
         models: dict[str, dict[str, object]] = {}
-        for deployment in plan.deployments:
-            if deployment.skipped is not None or deployment.provider is None:
-                continue
-            entry = self.entry(deployment)
-            if "type" not in entry.options:
-                raise GatewayError(f"the llm-rosetta route table has no provider type ('type:') for {deployment.route}")
-            base_url, model = self.upstream(deployment, api_base_for(deployment))
-            key = f"p-{deployment.slug}"
+        for route in self.routed(plan, api_base_for, required="type"):
+            key = f"p-{route.deployment.slug}"
             providers[key] = {
-                "type": str(entry.options["type"]),
-                "base_url": base_url,
-                "api_key": f"mock-key-{deployment.provider.name}",
+                "type": str(route.entry.options["type"]),
+                "base_url": route.base_url,
+                "api_key": route.key,
             }
-            models[deployment.route] = {
+            models[route.deployment.route] = {
                 "provider": key,
-                "upstream_model": model,
-                "capabilities": list(entry.options.get("capabilities") or ["text"]),
+                "upstream_model": route.model,
+                "capabilities": list(route.entry.options.get("capabilities") or ["text"]),
             }
         config = {
             "providers": providers,

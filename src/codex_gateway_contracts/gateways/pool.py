@@ -17,6 +17,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 
 from ..core import sockets
@@ -59,6 +60,8 @@ class GatewayPool:
         routing: RouteTable | None = None,
     ) -> None:
         self.adapter = adapter
+        #: The adapter's registry name (``expectations/<name>-<version>.yaml``), results.json kind, message name.
+        self.name, self.kind, self.title = adapter.name, adapter.kind, adapter.title
         self.startup_timeout = startup_timeout
         self.api_key = "sk-cgc-" + secrets.token_hex(24)
         routes = plan.routes
@@ -87,28 +90,10 @@ class GatewayPool:
         # The version is the executable's: any instance can read it, a started one or not.
         self._versioned = self.members[0] if self.members else make(workdir, None)
 
-    def __repr__(self) -> str:
-        return f"GatewayPool({self.adapter.name}, {len(self.members)} processes)"
-
     # -- what the session and the runner use --------------------------------------------------------
-    @property
-    def name(self) -> str:
-        """The adapter's registry name (``expectations/<name>-<version>.yaml``)."""
-        return self.adapter.name
-
-    @property
-    def kind(self) -> str:
-        """``gateway.kind`` in results.json."""
-        return self.adapter.kind
-
-    @property
-    def title(self) -> str:
-        """How messages name the gateway."""
-        return self.adapter.title
-
-    @property
+    @cached_property
     def release(self) -> Release:
-        """The installed release, package and version (every process runs the same executable)."""
+        """The installed release, package and version (every process runs the same executable), read once."""
         return self._versioned.release
 
     @property
@@ -181,3 +166,6 @@ class GatewayPool:
         """Stop every process group."""
         for member in self.members:
             member.stop()
+
+    def __repr__(self) -> str:
+        return f"GatewayPool({self.adapter.name}, {len(self.members)} processes)"

@@ -92,18 +92,12 @@ class PortkeyGateway(Gateway):
     def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
         """One ``x-portkey-config`` per route (written to :attr:`config_file` for the record)."""
         record = {}
-        for deployment in plan.deployments:
-            if deployment.skipped is not None or deployment.provider is None:
-                continue
-            entry = self.entry(deployment)
-            if "provider" not in entry.options:
-                raise GatewayError(f"the Portkey route table has no provider id ('provider:') for {deployment.route}")
-            host, model = self.upstream(deployment, api_base_for(deployment))
-            config = {key: value for key, value in entry.options.items() if key not in _OWN_KEYS}
-            config.update(custom_host=host, api_key=f"mock-key-{deployment.provider.name}")
+        for route in self.routed(plan, api_base_for, required="provider"):
+            config = {key: value for key, value in route.entry.options.items() if key not in _OWN_KEYS}
+            config.update(custom_host=route.base_url, api_key=route.key)
             header = json.dumps(config, separators=(",", ":"), sort_keys=True)
-            self.name_route(deployment.route, model, {"x-portkey-config": header})
-            record[deployment.route] = {"model": model, "x-portkey-config": config}
+            self.name_route(route.deployment.route, route.model, {"x-portkey-config": header})
+            record[route.deployment.route] = {"model": route.model, "x-portkey-config": config}
         write_atomic(self.config_file, json.dumps(record, indent=2) + "\n")
 
     def command(self) -> list[str]:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from codex_gateway_contracts.core import sockets
-from codex_gateway_contracts.core.deployments import Deployment, GatewayPlan
 from codex_gateway_contracts.core.sockets import Listener, _decode
 from codex_gateway_contracts.errors import GatewayError
-from codex_gateway_contracts.gateways import Gateway
+
+from ...conftest import InertGateway
 
 
 @pytest.mark.parametrize(
@@ -49,26 +47,10 @@ def test_the_sockets_this_process_group_listens_on_are_found() -> None:
     assert not any(listener.port == v4.getsockname()[1] for listener in sockets.listeners(os.getpgrp()))
 
 
-class Exposed(Gateway):
+class Exposed(InertGateway):
     """An adapter whose (pretend) process listens on every interface."""
 
     name = kind = title = "exposed"
-
-    @classmethod
-    def find(cls, explicit: str | None = None) -> str:
-        return "x"
-
-    def read_version(self) -> str:
-        return "0"
-
-    def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
-        """Nothing to write."""
-
-    def command(self) -> list[str]:
-        return []
-
-    def ready(self, client: httpx.Client) -> bool:
-        return True
 
     def listeners(self) -> list[Listener]:
         return [Listener(7, "127.0.0.1", 1), Listener(7, "0.0.0.0", 8787)]

@@ -5,42 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from codex_gateway_contracts.core.catalogue import load_catalogue
 from codex_gateway_contracts.core.deployments import Deployment, GatewayPlan, load_deployments
 from codex_gateway_contracts.errors import GatewayError
-from codex_gateway_contracts.gateways import Gateway, GatewayPool, partition, subplan
+from codex_gateway_contracts.gateways import GatewayPool, partition, subplan
 
-from ...conftest import ROOT
+from ...conftest import ROOT, InertGateway
 
 
-class Recorder(Gateway):
+class Recorder(InertGateway):
     """An adapter that only remembers what it was configured with."""
 
-    name = "recorder"
-    kind = "recorder"
+    name = kind = "recorder"
     title = "Recorder"
-    uses_route_table = False
-
-    @classmethod
-    def find(cls, explicit: str | None = None) -> str:
-        return "recorder"
-
-    def read_version(self) -> str:
-        return "1.0"
 
     def configure(self, plan: GatewayPlan, api_base_for: Callable[[Deployment], str]) -> None:
         self.served = [d.route for d in plan.deployments if d.skipped is None]
         for route in self.served:
             self.name_route(route, f"model-of-{route}", {"x-route": route})
-
-    def command(self) -> list[str]:
-        return ["true"]
-
-    def ready(self, client: httpx.Client) -> bool:
-        return True
 
 
 class OnePerRoute(Recorder):
