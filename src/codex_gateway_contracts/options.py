@@ -292,8 +292,7 @@ class Settings:
                 (
                     "litellm_config",
                     "--litellm-config",
-                    "is a LiteLLM proxy config; {g} is configured from the "
-                    "provider catalogue and schemas/gateways/{g}.yaml",
+                    "is a LiteLLM proxy config; {g} is configured from the provider catalogue's gateways entries",
                 ),
                 (
                     "contracts_litellm_bin",

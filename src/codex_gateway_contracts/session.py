@@ -229,7 +229,7 @@ class ContractsSession:
         cassettes = discover(settings.cassettes)
         plan = load_deployments(catalogue, settings.litellm_config)
         adapter = gateways.get(self.gateway_name)
-        routing = adapter.route_table(settings.schemas)
+        routing = adapter.route_table(settings.schemas, catalogue.providers)
         if routing is not None:
             routing.apply(plan, adapter.title)
         cases = self._cases(cassettes, plan)

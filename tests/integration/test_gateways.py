@@ -57,7 +57,7 @@ def test_every_process_listens_on_loopback_only_and_stops_with_its_group(name: s
     adapter = gateways.get(name)
     catalogue = load_catalogue(ROOT / "schemas" / "providers")
     plan = load_deployments(catalogue, None)
-    routing = adapter.route_table(ROOT / "schemas")
+    routing = adapter.route_table(ROOT / "schemas", catalogue.providers)
     assert routing is not None
     routing.apply(plan, adapter.title)
     fleet = MockFleet(catalogue)

@@ -197,6 +197,8 @@ class Provider:
     endpoints: tuple[Endpoint, ...]
     #: How the provider answers a path none of its endpoints serves (holes ``{method}``, ``{path}``).
     not_found: ErrorTemplate = DEFAULT_NOT_FOUND
+    #: How each gateway besides LiteLLM reaches its deployments (``gateways:``; read by ``gateways/routing.py``).
+    gateways: Mapping[str, Any] = field(default_factory=dict)
 
     def endpoint_for(self, path: str) -> Endpoint | None:
         """The endpoint a request path (without the mock's routing prefix) is addressed to."""
@@ -272,6 +274,7 @@ def load_provider(folder: Path) -> Provider:
             unknown_verified=bool(unknown.get("verified", False)),
             endpoints=endpoints,
             not_found=_template(spec.get("not_found")) or DEFAULT_NOT_FOUND,
+            gateways=dict(spec.get("gateways") or {}),
         )
     except CatalogueError:
         raise

@@ -1,8 +1,8 @@
 """Gateway adapters, one module each, registered by name (see :mod:`.base`); ``litellm`` is the default.
 
 A session runs an adapter's processes as a :class:`~.pool.GatewayPool` (the routes partitioned between
-them); how each non-LiteLLM gateway reaches the catalogue's deployments is data, ``schemas/gateways/<name>.yaml``
-(:mod:`.routing`); pinned installs are recipes under ``recipes/<name>/`` (:mod:`.install`).
+them); how each non-LiteLLM gateway reaches the catalogue's deployments is data, each provider's ``gateways:``
+section (:mod:`.routing`); pinned installs are recipes under ``recipes/<name>/`` (:mod:`.install`).
 """
 
 # isort: off

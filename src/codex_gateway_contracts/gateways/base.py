@@ -18,7 +18,7 @@ import socket
 import subprocess
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -93,7 +93,7 @@ class Gateway(ABC):
     log_name: ClassVar[str] = "gateway.log"
     #: The most routes one process serves (None: any number). A pool starts as many processes as needed.
     routes_per_process: ClassVar[int | None] = None
-    #: Configured from ``schemas/gateways/<name>.yaml`` (False: from the deployments' own parameters).
+    #: Configured from the providers' ``gateways.<name>`` entries (False: from the deployments' own parameters).
     uses_route_table: ClassVar[bool] = True
 
     def __init__(
@@ -119,9 +119,14 @@ class Gateway(ABC):
         self._named: dict[str, tuple[str, dict[str, str]]] = {}
 
     @classmethod
-    def route_table(cls, schemas: Path) -> RouteTable | None:
-        """The gateway's routing data (``<schemas>/gateways/<name>.yaml``), or None when it uses none."""
-        return RouteTable.load(schemas / "gateways" / f"{cls.name}.yaml", cls.name) if cls.uses_route_table else None
+    def route_table(cls, schemas: Path, providers: Iterable[Provider]) -> RouteTable | None:
+        """The gateway's routing data, or None when it uses none (from its deployments' own parameters).
+
+        The data: each provider's ``gateways.<name>`` section, and ``<schemas>/gateways/<name>.yaml``.
+        """
+        if not cls.uses_route_table:
+            return None
+        return RouteTable.load(schemas / "gateways" / f"{cls.name}.yaml", cls.name, providers)
 
     # -- what each adapter says ----------------------------------------------------------------------
     @classmethod

@@ -1,7 +1,7 @@
 """llm-rosetta's gateway (PyPI ``llm-rosetta``, command ``llm-rosetta-gateway``) as an adapter.
 
 It translates Codex's Responses requests through its own intermediate representation to chat, Anthropic
-Messages, Gemini or Responses upstreams, per provider ``type`` (``schemas/gateways/llm-rosetta.yaml``). The
+Messages, Gemini or Responses upstreams, per provider ``type`` (its ``gateways.llm-rosetta`` entry). The
 config written here leaves it nothing to find on its own: every provider gets a ``base_url`` (its mock)
 and an ``api_key`` (without them it would use the provider's real address and read ``<NAME>_API_KEY`` from
 the environment, which it also does not get); ``open_on_no_keys`` because keys exist only in its admin

@@ -1,7 +1,7 @@
 """The Portkey AI gateway (npm ``@portkey-ai/gateway``) as an adapter: routing by one header per route.
 
 Portkey has no config file: a request names its provider in headers. Each route gets one
-``x-portkey-config`` header (provider id from ``schemas/gateways/portkey.yaml``, ``custom_host`` = the
+``x-portkey-config`` header (the provider's Portkey id from its ``gateways.portkey`` entry, ``custom_host`` = the
 route's mock, the mock's key), which is what a Codex ``[model_providers.x] http_headers`` entry would set.
 A ``custom_host`` is always sent: without one Portkey calls the provider's real address.
 

@@ -21,11 +21,12 @@ from typing import Any
 
 import yaml
 
-from .. import wires
-from ..core.catalogue import load_provider
+from .. import gateways, wires
+from ..core.catalogue import Provider, load_provider
 from ..core.files import SNAKE_NAME
 from ..data import data_folders
 from ..errors import CatalogueError
+from ..gateways.routing import deployment_keys
 
 CONFIDENCES = frozenset({"H", "M", "L"})
 TODO = "TODO"
@@ -37,7 +38,8 @@ def audit(folder: Path) -> list[str]:
     Complete means: provider.yaml loads (schemas valid, wires known, envelopes present); the unknown-field
     policy, the answer to an unknown path (``not_found``), both error envelopes (``unknown_field`` required
     when the policy is reject) and the reply quirks of every endpoint carry evidence; every schema property
-    carries ``x-evidence`` with a source and a confidence; and no evidence still says TODO.
+    carries ``x-evidence`` with a source and a confidence; every deployment has an entry for every gateway
+    configured from the catalogue; and no evidence or entry still says TODO.
     """
     spec_file = folder / "provider.yaml"
     if not spec_file.is_file():
@@ -83,9 +85,27 @@ def audit(folder: Path) -> list[str]:
             problems.append(f"{at}.reply is missing (the success reply quirks, with evidence)")
         else:
             problems.extend(_text_evidence(reply.get("evidence"), f"{at}.reply.evidence"))
+    problems.extend(gateway_problems(provider, where))
     for schema_file in sorted({endpoint.schema_file for endpoint in provider.endpoints}):
         schema = json.loads(schema_file.read_text(encoding="utf-8"))
         problems.extend(f"{schema_file.name}: {problem}" for problem in schema_evidence_problems(schema))
+    return problems
+
+
+def gateway_problems(provider: Provider, where: str) -> list[str]:
+    """Deployments without an entry (or with a TODO one) for a gateway configured from the catalogue."""
+    problems = []
+    variants = deployment_keys(provider)
+    for name in gateways.names():
+        if not gateways.get(name).uses_route_table:
+            continue
+        section = provider.gateways.get(name) or {}
+        for variant in variants:
+            entry = section.get(variant) if isinstance(section, dict) else None
+            if entry is None:
+                problems.append(f"{where}: gateways.{name}.{variant} is missing (docs/gateways.md)")
+            elif TODO in json.dumps(entry):
+                problems.append(f"{where}: gateways.{name}.{variant} still says TODO")
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -31,7 +32,7 @@ def mock_base(deployment: Deployment) -> str:
 
 def pool_for(name: str, tmp_path: Path, catalogue: Catalogue) -> tuple[GatewayPool, GatewayPlan]:
     adapter = gateways.get(name)
-    routing = adapter.route_table(ROOT / "schemas")
+    routing = adapter.route_table(ROOT / "schemas", catalogue.providers)
     plan = load_deployments(catalogue, None)
     assert routing is not None
     routing.apply(plan, adapter.title)
@@ -68,17 +69,12 @@ def test_portkey_names_each_route_by_one_config_header_pointing_at_its_mock(
 
 
 def test_portkey_never_takes_the_host_or_key_from_the_table(tmp_path: Path, catalogue: Catalogue) -> None:
-    table = tmp_path / "schemas" / "gateways" / "portkey.yaml"
-    table.parent.mkdir(parents=True)
-    table.write_text(
-        "providers:\n  deepseek:\n    main:\n"
-        "      {provider: deepseek, custom_host: 'https://api.deepseek.com', api_key: sk-1}\n",
-        encoding="utf-8",
-    )
+    section = {"main": {"provider": "deepseek", "custom_host": "https://api.deepseek.com", "api_key": "sk-1"}}
+    deepseek = dataclasses.replace(catalogue.get("deepseek"), gateways={"portkey": section})
     adapter = gateways.get("portkey")
-    routing = adapter.route_table(tmp_path / "schemas")
+    routing = adapter.route_table(ROOT / "schemas", [deepseek])
     assert routing is not None
-    plan = load_deployments(catalogue, None)
+    plan = load_deployments(Catalogue((deepseek,)), None)
     routing.apply(plan, adapter.title)
     pool = GatewayPool(adapter, "x", tmp_path, plan, routing=routing)
     pool.configure(mock_base)
@@ -117,7 +113,8 @@ def test_codex_relay_runs_one_process_per_chat_route(tmp_path: Path, catalogue: 
     assert command[command.index("--upstream") + 1].endswith("/openai/v1")
     assert pool.address("azure-gpt-5.5-chat").model == "gpt-5.5"  # the relay passes the model on unchanged
     assert relay.environment()["CODEX_RELAY_API_KEY"] == "mock-key-azure"
-    two = gateways.get("codex-relay")("x", tmp_path, routing=gateways.get("codex-relay").route_table(ROOT / "schemas"))
+    routing = gateways.get("codex-relay").route_table(ROOT / "schemas", catalogue.providers)
+    two = gateways.get("codex-relay")("x", tmp_path, routing=routing)
     with pytest.raises(GatewayError, match="exactly one route per process"):
         two.configure(plan, mock_base)
 

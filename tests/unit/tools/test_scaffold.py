@@ -27,6 +27,9 @@ def test_scaffold_loads_runs_and_fails_the_audit_until_evidenced(tmp_path: Path,
     problems = audit(folder)
     assert problems and all("TODO" in p for p in problems), problems
     assert any("x-evidence" in p for p in problems) and any("unknown_fields.evidence" in p for p in problems)
+    assert {p for p in problems if "gateways." in p} == {
+        f"provider.yaml: gateways.{name}.main still says TODO" for name in ("portkey", "llm-rosetta", "codex-relay")
+    }
 
     fleet = MockFleet(load_catalogue(tmp_path))
     try:
@@ -89,3 +92,15 @@ def test_console_script_is_declared() -> None:
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts["codex-contracts-new-provider"] == "codex_gateway_contracts.tools.scaffold:main"
     assert scripts["codex-contracts-probe"] == "codex_gateway_contracts.tools.probe:main"
+
+
+def test_a_provider_without_an_entry_for_a_gateway_is_incomplete(tmp_path: Path) -> None:
+    folder = tmp_path / "deepseek"
+    folder.mkdir()
+    for item in (ROOT / "schemas" / "providers" / "deepseek").iterdir():
+        (folder / item.name).write_bytes(item.read_bytes())
+    assert audit(folder) == []
+    spec = yaml.safe_load((folder / "provider.yaml").read_text(encoding="utf-8"))
+    del spec["gateways"]["codex-relay"]
+    (folder / "provider.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    assert audit(folder) == ["provider.yaml: gateways.codex-relay.main is missing (docs/gateways.md)"]
