@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from codex_gateway_contracts import report
+from codex_gateway_contracts.report.compare import refusal_text
 from codex_gateway_contracts.report.routes import BREAKS, MARKS, UNJUDGED, route_statuses
 
 from .test_report import DATA, FIXTURES, load, split_row
@@ -126,3 +127,12 @@ def test_compare_to_stdout_and_a_bad_file_is_named(tmp_path: Path, capsys: pytes
     broken.write_text(json.dumps({"gateway": {}}), encoding="utf-8")
     with pytest.raises(SystemExit, match=r"is not a results\.json"):
         report.main(["compare", str(broken)])
+
+
+def test_a_refusal_reads_in_the_gateways_own_words() -> None:
+    said = 'answered HTTP 400 without calling the provider: {"error": {"message": "bad input"}}'
+    assert refusal_text(said) == "bad input"
+    assert refusal_text("answered HTTP 502 without calling the provider: plain words") == "plain words"
+    compact = 'HTTP 405 without calling the provider: {"status": "failure", "message": "no"}; this was Codex\'s remote'
+    assert refusal_text(compact) == "no"  # the gateway's words, not the session contract's note on the request
+    assert len(refusal_text("without calling the provider: " + "x" * 500)) == 64
