@@ -98,8 +98,9 @@ class GatewayPool:
 
     @property
     def version(self) -> str:
-        """The gateway's version."""
-        return self.release.version
+        """The gateway's version (the release's)."""
+        release: Release = self.release
+        return release.version
 
     @property
     def base_url(self) -> str:
