@@ -110,16 +110,19 @@ def headline(status: RouteStatus) -> str:
 
 
 def labels(column: Column, status: RouteStatus) -> tuple[str, ...]:
-    """What the cell lists: what breaks first, then the other rejected fields; or the ignored ones.
+    """What the cell lists: what breaks first, then the gateway's refusal, the other rejected fields and drops.
 
     A refusal reads in the gateway's own words; a route where Codex works with settings lost lists the fields
     the provider ignores.
     """
     if status.answer == BREAKS and status.first is not None:
-        first = str(status.first)
-        if status.first.kind == Verdict.GATEWAY_REJECT and column.refusals.get(status.route):
-            first = f"gateway refuses: {column.refusals[status.route]} ({status.first.label})"
-        return (first, *(path for path in status.rejected if path != status.first.path))
+        first, refusal = status.first, column.refusals.get(status.route, "")
+        items = [f"gateway refuses: {refusal} ({first.label})" if first.kind == Verdict.GATEWAY_REJECT else str(first)]
+        if refusal and first.kind != Verdict.GATEWAY_REJECT:
+            items.append(f"gateway refuses: {refusal}")
+        items += [path for path in status.rejected if path != first.path]
+        items += [f"{path} (dropped)" for path in status.drops if path != first.path]
+        return tuple(items)
     return tuple(status.ignored) if status.answer == LOST else ()
 
 
