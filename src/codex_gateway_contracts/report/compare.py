@@ -17,7 +17,7 @@ from typing import Any
 
 from ..core.verdict import Verdict
 from .results import Document, title
-from .routes import BREAKS, LOST, MARKS, UNJUDGED, WORDS, YES, RouteStatus, route_statuses
+from .routes import BREAKS, LOST, MARKS, NO_COMPACTION, UNJUDGED, WORDS, YES, RouteStatus, route_statuses
 
 SHOWN = 3  # fields in a cell before "+N"
 _SHORT = 64  # characters of a gateway's refusal kept in a cell
@@ -26,6 +26,8 @@ INTRO = (
     "Same recorded Codex requests, same routes, same strict provider mocks for every gateway. "
     f"A cell says whether Codex works on the route through that gateway: {MARKS[YES]} {WORDS[YES]} · "
     f"{MARKS[LOST]} {WORDS[LOST]} (fields the provider accepts and ignores) · "
+    f"{MARKS[NO_COMPACTION]} {WORDS[NO_COMPACTION]} (ordinary turns work; Codex's remote compaction, as for an "
+    "OpenAI or Azure provider, fails) · "
     f"{MARKS[BREAKS]} {WORDS[BREAKS]}, with how many cassettes pass and what breaks it first (a field the "
     "provider rejects, content dropped, a refusal, a broken stream), then the other rejected fields · "
     f"{MARKS[UNJUDGED]} {WORDS[UNJUDGED]}: the gateway cannot route it (the reason is a note)."
@@ -123,6 +125,8 @@ def labels(column: Column, status: RouteStatus) -> tuple[str, ...]:
         items += [path for path in status.rejected if path != first.path]
         items += [f"{path} (dropped)" for path in status.drops if path != first.path]
         return tuple(items)
+    if status.answer == NO_COMPACTION and status.compaction_first is not None:
+        return (f"remote compaction: {status.compaction_first}",)
     return tuple(status.ignored) if status.answer == LOST else ()
 
 
@@ -134,9 +138,8 @@ def _summary(column: Column) -> str:
     counts: dict[str, int] = {}
     for status in column.statuses.values():
         counts[status.answer] = counts.get(status.answer, 0) + 1
-    return " · ".join(
-        f"{MARKS[answer]} {counts[answer]}" for answer in (YES, LOST, BREAKS, UNJUDGED) if answer in counts
-    )
+    order = (YES, LOST, NO_COMPACTION, BREAKS, UNJUDGED)
+    return " · ".join(f"{MARKS[answer]} {counts[answer]}" for answer in order if answer in counts)
 
 
 # -- Markdown ----------------------------------------------------------------------------------------------
@@ -199,7 +202,7 @@ td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left;o
 thead th{background:#f3f3f3}th.route{width:13em;background:#fafafa;font-weight:400}
 thead .sum{display:block;font-weight:400;font-size:12px;color:#555;margin-top:2px}
 code{font-size:12px}.route code{font-weight:600}.provider{color:#666;font-size:12px}
-.w-yes{background:#e3f4e3}.w-lost{background:#fff4c2}.w-breaks{background:#fbdcdc}
+.w-yes{background:#e3f4e3}.w-lost{background:#fff4c2}.w-no_compaction{background:#ffe3c2}.w-breaks{background:#fbdcdc}
 .w-unjudged{background:#f6f6f6;color:#777}
 .head{font-weight:600}
 ul{margin:.1em 0 0;padding-left:1.1em}li{font-size:12px;margin:0}li.why{list-style:none;margin-left:-1.1em}
