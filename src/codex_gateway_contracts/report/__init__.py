@@ -3,6 +3,7 @@
 ``python -m codex_gateway_contracts.report results.json --out DIR`` re-renders the reports of a saved run;
 ``... report diff old.json new.json`` lists the cases whose verdict changed (exit 1 when a case got worse);
 ``... report compare a.json b.json ...`` tabulates, per route and run, whether Codex works (:mod:`.routes`).
+``... report merge DIR... --out DIR`` joins the results of ``--contracts-shard`` runs into one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .failure import failure_message
 from .html import render_html
 from .junit import render_junit
 from .markdown import render_markdown
+from .merge import MergeError, merge_documents
 from .results import (
     MARKS,
     Document,
@@ -35,6 +37,7 @@ __all__ = [
     "Diff",
     "Document",
     "FieldCount",
+    "MergeError",
     "RouteStatus",
     "codex_works",
     "comparison",
@@ -44,6 +47,7 @@ __all__ = [
     "finding_line",
     "load_document",
     "main",
+    "merge_documents",
     "offending_fields",
     "render_compare_html",
     "render_compare_markdown",

@@ -1,4 +1,4 @@
-"""``python -m codex_gateway_contracts.report``: re-render a saved run's reports, diff two runs, or compare several."""
+"""``python -m codex_gateway_contracts.report``: render reports, diff two runs, compare several, merge shards."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ..core.files import write_atomic
+from ..errors import ContractsError
 from .compare import comparison, render_compare_html, render_compare_markdown
 from .diff import diff_documents, render_diff
+from .merge import merge_documents
+from .results import write_document
 from .write import render_reports
 
 
@@ -46,11 +49,32 @@ def compare(args: Sequence[str]) -> int:
     return 0
 
 
+def merge(args: Sequence[str]) -> int:
+    """``report merge DIR... --out DIR``: the shards' results.json as one, and its reports."""
+    parser = argparse.ArgumentParser(
+        prog="python -m codex_gateway_contracts.report merge",
+        description="Merge the results of --contracts-shard runs into one results.json and one set of reports.",
+    )
+    parser.add_argument("shards", type=Path, nargs="+", help="each shard's report folder (or its results.json)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the merged results.json and reports")
+    options = parser.parse_args(args)
+    paths = [path / "results.json" if path.is_dir() else path for path in options.shards]
+    try:
+        document = merge_documents([(path, load_document(path)) for path in paths])
+    except ContractsError as exc:
+        raise SystemExit(f"report merge: {exc}") from exc
+    for path in [write_document(options.out, document), *render_reports(document, options.out)]:
+        print(path)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Render one run's reports, ``diff OLD NEW`` (exit 1 if a case got worse), or ``compare A B ...``."""
+    """Render one run's reports, ``diff OLD NEW`` (exit 1 if a case got worse), ``compare A B ...``, or ``merge``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["compare"]:
         return compare(args[1:])
+    if args[:1] == ["merge"]:
+        return merge(args[1:])
     if args[:1] == ["diff"]:
         parser = argparse.ArgumentParser(prog="python -m codex_gateway_contracts.report diff")
         parser.add_argument("old", type=Path, help="results.json of the current gateway")
@@ -63,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m codex_gateway_contracts.report",
         description="Render report.md, report.html and junit.xml from a results.json "
-        "(or 'diff OLD NEW', or 'compare A B ...').",
+        "(or 'diff OLD NEW', 'compare A B ...', or merge shards: 'merge DIR... --out DIR').",
     )
     parser.add_argument("results", type=Path, help="a results.json written by --contracts-report")
     parser.add_argument("--out", type=Path, help="folder for the reports (default: beside results.json)")

@@ -40,8 +40,12 @@ def results_document(gateway: Mapping[str, Any], results: Sequence[CaseResult]) 
 
 def write_results(directory: Path, gateway: Mapping[str, Any], results: Sequence[CaseResult]) -> Path:
     """Write ``directory/results.json`` atomically and return its path."""
+    return write_document(directory, results_document(gateway, results))
+
+
+def write_document(directory: Path, document: Document) -> Path:
+    """Write a results.json document to ``directory/results.json`` atomically and return its path."""
     directory.mkdir(parents=True, exist_ok=True)
-    document = results_document(gateway, results)
     return write_atomic(directory / "results.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
