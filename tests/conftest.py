@@ -208,8 +208,13 @@ def gateway_binary(name: str) -> str:
         pytest.skip(f"{name} is not installable here: {exc}")
 
 
-def run_contract_suite(tmp: Path, name: str, scenarios: list[tuple[str, str]], *args: str) -> dict[str, Any]:
-    """Run the contract suite as a user would (a subprocess) on copies of some cassettes; return results.json."""
+def run_contract_suite(
+    tmp: Path, name: str, scenarios: list[tuple[str, str]], *args: str, output: list[str] | None = None
+) -> dict[str, Any]:
+    """Run the contract suite as a user would (a subprocess) on copies of some cassettes; return results.json.
+
+    ``output``, when given, receives the run's terminal output.
+    """
     cassettes = tmp / "cassettes"
     for version, scenario in scenarios:
         (cassettes / version).mkdir(parents=True, exist_ok=True)
@@ -225,6 +230,8 @@ def run_contract_suite(tmp: Path, name: str, scenarios: list[tuple[str, str]], *
         *args,
     )
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT, env=env, check=False)
+    if output is not None:
+        output.append(done.stdout)
     report = tmp / name / "results.json"
     assert report.is_file(), f"no report; exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     results: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ fail alike, as a usage error naming the option.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ NONE = "none"
 #: What ``--contracts-fail-on`` accepts: every failure, or only what breaks Codex (see core/verdict.py).
 FAIL_ON = ("any", "rejected")
 RELEASE = re.compile(r"\d+(\.\d+)+([.-]?(post|rc|a|b|dev)\d*)?")
+AUTO = "auto"
 
 
 def _positive(kind: Callable[[str], float]) -> Callable[[str, str], Any]:
@@ -44,6 +46,35 @@ def _gateway(flag: str, raw: str) -> str:
     if raw not in gateways.names():
         raise argparse.ArgumentTypeError(f"{flag}: unknown gateway {raw!r}; one of {', '.join(gateways.names())}")
     return raw
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based): the routes dealt to it, with all their cases."""
+
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def _shard(flag: str, raw: str) -> Shard:
+    index, slash, count = raw.partition("/")
+    if not (slash and index.strip().isdigit() and count.strip().isdigit()):
+        raise argparse.ArgumentTypeError(f"{flag} takes K/N, shard K of N (e.g. 1/4), not {raw!r}")
+    shard = Shard(int(index), int(count))
+    if not 1 <= shard.index <= shard.count:
+        raise argparse.ArgumentTypeError(f"{flag} K/N needs 1 <= K <= N, not {raw!r}")
+    return shard
+
+
+def _processes(flag: str, raw: str) -> int | None:
+    """A positive count, or None for ``auto``."""
+    if raw.strip().lower() == AUTO:
+        return None
+    count: int = _positive(int)(flag, raw)
+    return count
 
 
 def _path(flag: str, raw: str) -> Path:
@@ -177,6 +208,26 @@ OPTIONS: tuple[Option, ...] = (
         default=8,
     ),
     Option(
+        "--contracts-gateway-processes",
+        "contracts_gateway_processes",
+        "Gateway processes to run, the routes partitioned between them, so that the gateway "
+        "can use more than one core; each upstream call still belongs to exactly one case. 'auto' (the "
+        "default): min(CPU count, routes, one per 100 selected cases), and 1 in an xdist worker, which "
+        "already runs a gateway of its own.",
+        _processes,
+        metavar="N|auto",
+    ),
+    Option(
+        "--contracts-shard",
+        "contracts_shard",
+        "Run only shard K of N (e.g. 2/4): the selected routes in config order, dealt round-robin, "
+        "so each shard's gateway serves whole routes. Merge the shards' reports with "
+        "'python -m codex_gateway_contracts.report merge DIR... --out DIR'.",
+        _shard,
+        ini=False,
+        metavar="K/N",
+    ),
+    Option(
         "--contracts-startup-timeout",
         "contracts_startup_timeout",
         "Seconds to wait for the gateway",
@@ -271,6 +322,9 @@ class Settings:
     baseline: str | None
     fail_on: str
     concurrency: int
+    #: Gateway processes asked for; None means auto (see :func:`gateway_processes`).
+    gateway_processes: int | None
+    shard: Shard | None
     startup_timeout: float
     request_timeout: float
     providers: frozenset[str]
@@ -315,6 +369,8 @@ class Settings:
             baseline=got["contracts_baseline"],
             fail_on=got["contracts_fail_on"],
             concurrency=got["contracts_concurrency"],
+            gateway_processes=got["contracts_gateway_processes"],
+            shard=got["contracts_shard"],
             startup_timeout=got["contracts_startup_timeout"],
             request_timeout=got["contracts_request_timeout"],
             providers=frozenset(got["contracts_provider"] or ()),
@@ -354,6 +410,21 @@ class Settings:
                 "--contracts-baseline judges against the suite's expectations, which describe the generated "
                 "config; with --litellm-config use --contracts-expectations FILE"
             )
+
+
+#: Selected cases one extra gateway process must have to pay for its start-up (~5-6 CPU-s, README).
+CASES_PER_PROCESS = 100
+
+
+def gateway_processes(asked: int | None, routes: int, cases: int, *, worker: bool = False) -> int:
+    """How many gateway processes a run starts: what was asked, else min(cores, routes, cases / 100).
+
+    Never more than the routes (a process serves whole routes) and at least one. An xdist worker runs
+    one process when not told otherwise: every worker already starts a gateway of its own.
+    """
+    if asked is None:
+        asked = 1 if worker else min(os.cpu_count() or 1, -(-cases // CASES_PER_PROCESS))
+    return max(1, min(asked, routes))
 
 
 def _resolved(path: Path | None) -> Path | None:

@@ -31,8 +31,8 @@ from .core.mocks import MockFleet, UpstreamCall
 from .core.runner import Case, CaseRunner, RouteAddress
 from .core.verdict import CaseResult, FailOn, Finding, Outcome, Translations, Verdict
 from .errors import ContractsError, ExpectationsError, ExpectationsWarning, GatewayError
-from .gateways import GatewayPool, RouteTable
-from .options import Settings
+from .gateways import GatewayPool, RouteTable, partition
+from .options import Settings, gateway_processes
 from .report import failure_message, route_summary, title, write_reports
 
 ALLOWED_HOSTS = [r"^127\.0\.0\.1$", r"^localhost$", r"^::1$"]
@@ -194,6 +194,8 @@ class ContractsSession:
         #: ``gateway`` of results.json: kind, version and config; known once started (or merged).
         self.gateway_info: dict[str, Any] = {}
         self.gateway_name = settings.gateway
+        #: How many gateway processes served the run (the terminal summary says so when more than one).
+        self.gateway_processes = 1
         self.expectations: Expectations | None = None
         #: Said once, loudly, when no expectations file applies to the detected release.
         self.notice = ""
@@ -250,6 +252,15 @@ class ContractsSession:
         if not chosen:
             known = ", ".join(sorted({d.route for d in plan.deployments}))
             raise GatewayError(f"no deployment matches --contracts-provider/--contracts-route (routes: {known})")
+        shard = self.settings.shard
+        if shard is not None:
+            if shard.count > len(chosen):
+                raise GatewayError(
+                    f"--contracts-shard {shard}: the run selects only {len(chosen)} routes, so shard "
+                    f"{shard.count} would have none; use at most {len(chosen)} shards"
+                )
+            mine = set(partition(list(chosen), shard.count)[shard.index - 1])
+            chosen = {route: chosen[route] for route in chosen if route in mine}
         return tuple(
             Case(cassette, route, provider, skipped)
             for cassette in cassettes
@@ -270,15 +281,21 @@ class ContractsSession:
                 if d.provider is not None and d.skipped is None
             }
             adapter = gateways.get(self.gateway_name)
+            selected = [case for case in self.selected if case.skipped is None]
+            # Without contract cases (companion suites only), the processes serve the selected routes.
+            routes = list(dict.fromkeys(case.route for case in selected)) or prepared.routes
             gateway = GatewayPool(
                 adapter,
                 adapter.find(settings.gateway_bin),
                 workdir,
                 prepared.plan,
+                processes=gateway_processes(settings.gateway_processes, len(routes), len(selected), worker=self.worker),
                 startup_timeout=settings.startup_timeout,
                 routing=prepared.routing,
+                first=routes,
             )
             gateway.configure(lambda d: api_bases[d.slug])
+            self.gateway_processes = len(gateway.members)
             self.notes = prepared.plan.notes
             release = gateway.release
             self.gateway_info = {
@@ -409,8 +426,9 @@ class ContractsSession:
             counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
         gateway = self.gateway_info
         document = {"gateway": gateway, "cases": [r.as_dict() for r in self.results]}
+        processes = f", {self.gateway_processes} processes" if self.gateway_processes > 1 else ""
         lines = [
-            f"gateway: {title(document)} ({gateway.get('kind')}; config: {gateway.get('config')})",
+            f"gateway: {title(document)} ({gateway.get('kind')}; config: {gateway.get('config')}){processes}",
             "verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
             route_summary(document),
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codex_gateway_contracts.data import data_folders
-from codex_gateway_contracts.options import OPTIONS, Settings
+from codex_gateway_contracts.options import OPTIONS, Settings, Shard, gateway_processes
 
 from ..conftest import ROOT
 
@@ -100,3 +100,40 @@ def test_litellm_only_options_with_another_gateway_are_a_usage_error(
 ) -> None:
     with pytest.raises(pytest.UsageError, match=why):
         Settings.read(pytester.parseconfigure("--contracts-gateway", "codex-relay", flag, "x.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("0/2", "K/N needs 1 <= K <= N, not '0/2'"),
+        ("3/2", "K/N needs 1 <= K <= N, not '3/2'"),
+        ("x", "takes K/N, shard K of N \\(e.g. 1/4\\), not 'x'"),
+        ("1/", "takes K/N"),
+        ("-1/2", "takes K/N"),
+    ],
+)
+def test_a_bad_shard_is_a_usage_error_naming_it(pytester: pytest.Pytester, raw: str, message: str) -> None:
+    with pytest.raises(pytest.UsageError, match=f"--contracts-shard {message}"):
+        pytester.parseconfigure(f"--contracts-shard={raw}")
+
+
+def test_shard_and_gateway_processes_are_typed(pytester: pytest.Pytester) -> None:
+    settings = Settings.read(pytester.parseconfigure("--contracts-shard", "2/4", "--contracts-gateway-processes", "3"))
+    assert (settings.shard, settings.gateway_processes) == (Shard(2, 4), 3)
+    assert str(settings.shard) == "2/4"
+    pytester.makeini("[pytest]\ncontracts_gateway_processes = auto\n")
+    assert Settings.read(pytester.parseconfigure()).gateway_processes is None
+    with pytest.raises(pytest.UsageError, match="--contracts-gateway-processes takes a positive number, not '0'"):
+        pytester.parseconfigure("--contracts-gateway-processes", "0")
+
+
+def test_auto_processes_follow_cores_routes_and_cases(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert gateway_processes(None, routes=24, cases=576) == 4  # the cores
+    assert gateway_processes(None, routes=3, cases=576) == 3  # never more than the routes
+    assert gateway_processes(None, routes=24, cases=150) == 2  # one per 100 cases: a start-up must pay off
+    assert gateway_processes(None, routes=3, cases=12) == 1
+    assert gateway_processes(None, routes=24, cases=576, worker=True) == 1  # xdist: a gateway per worker
+    assert gateway_processes(6, routes=24, cases=12, worker=True) == 6  # what was asked wins
+    assert gateway_processes(6, routes=2, cases=12) == 2
+    assert gateway_processes(None, routes=0, cases=0) == 1

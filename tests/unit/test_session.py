@@ -12,7 +12,7 @@ from codex_gateway_contracts.core.releases import Release
 from codex_gateway_contracts.core.verdict import CaseResult, Finding, Verdict
 from codex_gateway_contracts.data import DataFolders
 from codex_gateway_contracts.errors import CassetteError, ExpectationsError, ExpectationsWarning, GatewayError
-from codex_gateway_contracts.options import Settings
+from codex_gateway_contracts.options import Settings, Shard
 from codex_gateway_contracts.session import ContractsSession
 
 from ..conftest import ROOT
@@ -30,6 +30,8 @@ SETTINGS = Settings(
     baseline=None,
     fail_on="any",
     concurrency=8,
+    gateway_processes=None,
+    shard=None,
     startup_timeout=120.0,
     request_timeout=60.0,
     providers=frozenset(),
@@ -56,6 +58,26 @@ def test_bad_data_is_one_named_error_every_time_it_is_asked(tmp_path: Path) -> N
     nothing = ContractsSession(dataclasses.replace(SETTINGS, routes=frozenset({"nosuch"})))
     with pytest.raises(GatewayError, match="no deployment matches --contracts-provider/--contracts-route"):
         nothing.routes()
+
+
+def test_shards_deal_whole_routes_and_together_hold_every_case_once() -> None:
+    everything = ContractsSession(SETTINGS).prepare()
+    parts = [ContractsSession(dataclasses.replace(SETTINGS, shard=Shard(k, 3))).prepare() for k in (1, 2, 3)]
+    ids = [case.id for part in parts for case in part.cases]
+    assert sorted(ids) == sorted(case.id for case in everything.cases) and len(set(ids)) == len(ids)
+    routes = [{case.route for case in part.cases} for part in parts]
+    assert not (routes[0] & routes[1]) and not (routes[1] & routes[2]) and not (routes[0] & routes[2])
+    every_route = list(dict.fromkeys(case.route for case in everything.cases))
+    assert routes[1] == set(every_route[1::3])  # round-robin over the selected routes in config order
+    assert all(part.all_case_ids == everything.all_case_ids for part in parts)  # expectations stay whole
+    again = ContractsSession(dataclasses.replace(SETTINGS, shard=Shard(2, 3))).prepare()
+    assert [case.id for case in again.cases] == [case.id for case in parts[1].cases]  # deterministic
+
+
+def test_more_shards_than_selected_routes_is_a_named_error() -> None:
+    two = dataclasses.replace(SETTINGS, providers=frozenset({"deepseek", "anthropic"}), shard=Shard(3, 3))
+    with pytest.raises(GatewayError, match=r"--contracts-shard 3/3: the run selects only 2 routes"):
+        ContractsSession(two).prepare()
 
 
 def test_a_worker_hands_its_results_to_the_controller(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ A :class:`GatewayPool` owns one adapter instance (one process) per part of the p
 by exactly one process, ``address(route)`` points at it, and ``start``/``stop``/``alive``/``log_tail`` cover
 them all. One part is the usual case (LiteLLM serves every route in one process); an adapter whose process
 serves a limited number of routes (codex-relay: one upstream each) gets as many as it needs, and more
-processes than that can be asked for to use more cores.
+processes than that can be asked for (``--contracts-gateway-processes``) to use more cores: one LiteLLM
+process is bound to about one core.
 
 Attribution of upstream calls is unchanged by the split: each deployment keeps its own mock prefix
 (``/d/<slug>``) and the runner still serialises the cases of a route, whichever process serves it.
@@ -58,13 +59,15 @@ class GatewayPool:
         processes: int = 1,
         startup_timeout: float = 120.0,
         routing: RouteTable | None = None,
+        first: Sequence[str] = (),
     ) -> None:
         self.adapter = adapter
         #: The adapter's registry name (``expectations/<name>-<version>.yaml``), results.json kind, message name.
         self.name, self.kind, self.title = adapter.name, adapter.kind, adapter.title
         self.startup_timeout = startup_timeout
         self.api_key = "sk-cgc-" + secrets.token_hex(24)
-        routes = plan.routes
+        # The routes the run selected are dealt first, so they spread evenly however many the config has.
+        routes = [r for r in first if r in plan.routes] + [r for r in plan.routes if r not in first]
         per = adapter.routes_per_process
         parts = max(processes, math.ceil(len(routes) / per) if per else 1)
         groups = partition(routes, parts) if routes or per is None else []
