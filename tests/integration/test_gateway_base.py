@@ -92,3 +92,27 @@ def test_a_gateway_that_exits_is_named_with_its_log(tmp_path: Path) -> None:
     with pytest.raises(GatewayError, match=r"(?s)Stand-in exited with code 3 before it was ready.*no config for me"):
         gateway.start()
     assert time.monotonic() - started < 30
+
+
+def test_a_pool_serves_each_route_from_exactly_one_process_and_names_the_one_that_died(tmp_path: Path) -> None:
+    routes = ["r-a", "r-b", "r-c", "r-d", "r-e"]
+    plan = GatewayPlan([Deployment(i, r, f"x/{r}", {}, None) for i, r in enumerate(routes)], {}, "test")
+    pool = gateways.GatewayPool(StandIn, sys.executable, tmp_path, plan, processes=2, first=["r-e", "r-b"])
+    assert [pool.routes_of(member) for member in pool.members] == [["r-e", "r-a", "r-d"], ["r-b", "r-c"]]
+    pool.configure(lambda d: "")
+    pool.start()
+    try:
+        first, second = (member.base_url for member in pool.members)
+        assert first != second and {pool.address(r).base_url for r in ("r-e", "r-a", "r-d")} == {first}
+        assert pool.address("r-c").base_url == second and pool.address("r-c").model == "r-c"
+        assert pool.members[1].api_key == pool.api_key == pool.members[0].api_key  # one key for the runner
+        pool.members[1].stop()
+        assert not pool.alive()
+        assert re.search(
+            r"(?s)Stand-in #2 of 2 \(r-b, r-c\) \(exited\):\n.*stand-in-2/gateway.log.*stand-in starting",
+            pool.log_tail(),
+        )
+        assert "#1 of 2" not in pool.log_tail()
+    finally:
+        pool.stop()
+    assert not any(member.alive() for member in pool.members)
