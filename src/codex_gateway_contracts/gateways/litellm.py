@@ -223,11 +223,17 @@ class LiteLLMGateway(Gateway):
         return client.get(f"{self.base_url}/health/liveliness").status_code == 200
 
     def environment(self) -> dict[str, str]:
-        """Local cost map, our master key, no telemetry, unbuffered output."""
+        """Local cost map, our master key, no telemetry, unbuffered output, one uvicorn worker.
+
+        ``litellm --num_workers`` also reads ``NUM_WORKERS`` from the environment: a user's export would
+        turn the proxy into a uvicorn supervisor whose late workers list models inside the first cases.
+        The suite scales with whole processes instead (``--contracts-gateway-processes``).
+        """
         return {
             **super().environment(),
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "LITELLM_MASTER_KEY": self.api_key,
             "LITELLM_TELEMETRY": "False",
+            "NUM_WORKERS": "1",
             "PYTHONUNBUFFERED": "1",
         }

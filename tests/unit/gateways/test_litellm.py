@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from codex_gateway_contracts.core.catalogue import Catalogue
 from codex_gateway_contracts.core.deployments import load_deployments
-from codex_gateway_contracts.gateways.litellm import hermetic_config
+from codex_gateway_contracts.gateways.litellm import LiteLLMGateway, hermetic_config
 
 
 def test_rewrite_points_every_deployment_at_its_mock_and_keeps_the_rest(
@@ -31,3 +32,8 @@ def test_rewrite_points_every_deployment_at_its_mock_and_keeps_the_rest(
     assert "deepseek.com" not in text and "db.internal" not in text and "sk-" not in text
     assert "amazonaws" not in text and "arn:aws" not in text
     assert any("success_callback" in note for note in plan.notes)
+
+
+def test_a_users_num_workers_does_not_reach_the_proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NUM_WORKERS", "4")
+    assert LiteLLMGateway("litellm", tmp_path).environment()["NUM_WORKERS"] == "1"
