@@ -416,14 +416,16 @@ class Settings:
 CASES_PER_PROCESS = 100
 
 
-def gateway_processes(asked: int | None, routes: int, cases: int, *, worker: bool = False) -> int:
+def gateway_processes(
+    asked: int | None, routes: int, cases: int, *, worker: bool = False, cores: int | None = None
+) -> int:
     """How many gateway processes a run starts: what was asked, else min(cores, routes, cases / 100).
 
     Never more than the routes (a process serves whole routes) and at least one. An xdist worker runs
     one process when not told otherwise: every worker already starts a gateway of its own.
     """
     if asked is None:
-        asked = 1 if worker else min(os.cpu_count() or 1, -(-cases // CASES_PER_PROCESS))
+        asked = 1 if worker else min(cores or os.cpu_count() or 1, -(-cases // CASES_PER_PROCESS))
     return max(1, min(asked, routes))
 
 
