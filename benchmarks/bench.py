@@ -139,11 +139,21 @@ def requests_of(cassettes: list[Cassette], route: str, api_key: str) -> Iterator
 
 
 def send_all(client: httpx.Client, base_url: str, requests: Iterator[tuple[str, bytes, dict[str, str]]]) -> int:
-    """POST each request where Codex sent it and read the whole answer; how many were sent."""
+    """POST each request where Codex sent it and read the whole answer; how many were sent.
+
+    A request whose keep-alive connection the gateway had just closed is sent again on a new one, once
+    (uvicorn drops idle connections after 5 s); the suite's runner would report it as a transport error.
+    """
     sent = 0
     for path, body, headers in requests:
-        with client.stream("POST", f"{base_url}{path}", content=body, headers=headers) as answer:
-            answer.read()
+        for attempt in (1, 2):
+            try:
+                with client.stream("POST", f"{base_url}{path}", content=body, headers=headers) as answer:
+                    answer.read()
+                break
+            except httpx.RemoteProtocolError:
+                if attempt == 2:
+                    raise
         sent += 1
     return sent
 
@@ -227,11 +237,12 @@ def main() -> int:
     print(f"load before: {loadavg()}")
     print(f"gateway: {processes} process(es), concurrency {args.concurrency}, {len(plan.routes)} routes")
     suite, suite_cpu, judged = run_suite(binary, str(processes), args.concurrency, args.extra)
-    ceiling, ceiling_requests, ceiling_sent = run_ceiling(binary, plan, cassettes, processes, args.concurrency)
     print(
         f"suite: {judged} cases in {suite.wall:.1f} s ({judged / suite.wall:.1f} cases/s); "
-        f"CPU s: gateway {suite.children_cpu - suite_cpu:.1f}, suite process {suite_cpu:.1f}"
+        f"CPU s: gateway {suite.children_cpu - suite_cpu:.1f}, suite process {suite_cpu:.1f}",
+        flush=True,
     )
+    ceiling, ceiling_requests, ceiling_sent = run_ceiling(binary, plan, cassettes, processes, args.concurrency)
     print(
         f"ceiling: {ceiling_sent} requests in {ceiling.wall:.1f} s with start-up, {ceiling_requests:.1f} s without "
         f"({judged / ceiling.wall:.1f} cases/s); "
