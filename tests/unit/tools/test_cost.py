@@ -15,7 +15,7 @@ def test_the_default_run_is_counted_from_the_data() -> None:
     estimate = cost.estimate(ROOT, cores=2, budget_s=3600)
     assert estimate.cases % 24 == 0 and estimate.requests > estimate.cases  # sessions send several requests
     assert (estimate.processes, estimate.shards) == (2, 1)
-    assert estimate.seconds == pytest.approx(cost.run_seconds(estimate.requests, 2, 2))
+    assert estimate.seconds == pytest.approx(cost.run_seconds(estimate.requests, 2, 2), abs=0.05)
 
 
 def test_a_tighter_budget_means_more_shards_each_within_it() -> None:
