@@ -383,6 +383,11 @@ class Settings:
     def check(self) -> None:
         """Refuse combinations that would fail late or write where they must not (pytest.UsageError)."""
         explicit = self.expectations is not None
+        if self.update_expectations and self.shard is not None:
+            # A shard's run holds some routes only: the rewritten file would lose every other route's entries.
+            raise pytest.UsageError(
+                "--contracts-update-expectations rewrites the whole file; run it without --contracts-shard"
+            )
         if self.update_expectations and self.litellm_config and not explicit:
             # The default file describes the generated config; a run of your own config must not overwrite it.
             raise pytest.UsageError(

@@ -137,3 +137,8 @@ def test_auto_processes_follow_cores_routes_and_cases(monkeypatch: pytest.Monkey
     assert gateway_processes(6, routes=24, cases=12, worker=True) == 6  # what was asked wins
     assert gateway_processes(6, routes=2, cases=12) == 2
     assert gateway_processes(None, routes=0, cases=0) == 1
+
+
+def test_a_shard_cannot_rewrite_the_expectations_of_routes_it_did_not_run(pytester: pytest.Pytester) -> None:
+    with pytest.raises(pytest.UsageError, match="rewrites the whole file; run it without --contracts-shard"):
+        Settings.read(pytester.parseconfigure("--contracts-shard", "1/2", "--contracts-update-expectations"))
