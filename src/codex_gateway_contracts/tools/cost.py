@@ -29,13 +29,13 @@ from ..core.deployments import load_deployments
 from ..options import gateway_processes
 
 #: Gateway CPU seconds per request, and the suite process's (mocks, runner, judging): bench.py, README.
-GATEWAY_CPU_S = 0.051
-SUITE_CPU_S = 0.012
+GATEWAY_CPU_S = 0.047
+SUITE_CPU_S = 0.011
 #: Gateway start-up, seconds (bench.py's ceiling with and without it).
-STARTUP_S = 8.2
+STARTUP_S = 6.8
 #: The share of the cores a run keeps busy once the gateway has more than one process (bench.py's suite).
-CORE_SHARE = 0.83
-#: A CI job's installs and checkouts before the suite starts, seconds (both virtualenvs, cold caches).
+CORE_SHARE = 0.79
+#: A CI job's installs and checkouts before the suite starts, seconds: an assumption (not measured here).
 SETUP_S = 180.0
 
 
