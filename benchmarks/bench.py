@@ -92,28 +92,11 @@ def run_suite(binary: str, processes: str, concurrency: int, extra: list[str]) -
     """The whole pytest run; its pytest-process CPU; cases judged. The gateway's CPU is children minus that."""
     with tempfile.TemporaryDirectory() as report:
         rusage = Path(report) / "rusage.json"
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(ROOT / "tests" / "contracts" / "test_codex_gateway.py"),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "rusage_plugin",
-            "--contracts-litellm-bin",
-            binary,
-            "--contracts-expectations",
-            "none",
-            "--contracts-gateway-processes",
-            processes,
-            "--contracts-concurrency",
-            str(concurrency),
-            "--contracts-report",
-            report,
-            *extra,
-        ]
+        suite = str(ROOT / "tests" / "contracts" / "test_codex_gateway.py")
+        command = [sys.executable, "-m", "pytest", suite, "-q", "-p", "no:cacheprovider", "-p", "rusage_plugin"]
+        command += ["--contracts-litellm-bin", binary, "--contracts-expectations", "none"]
+        command += ["--contracts-gateway-processes", processes, "--contracts-concurrency", str(concurrency)]
+        command += ["--contracts-report", report, *extra]
         env = {**os.environ, RUSAGE_ENV: str(rusage), "PYTHONPATH": str(Path(__file__).parent)}
         with measured() as timing:
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, env=env)
