@@ -9,10 +9,17 @@ from typing import Any
 import pytest
 
 from codex_gateway_contracts import report
+from codex_gateway_contracts.core.verdict import CaseResult
 
 from ...conftest import ROOT
 
-FULL = ROOT / "tests" / "data" / "results-1.106.1-default.json"
+FIXTURE = ROOT / "tests" / "data" / "results-1.106.1-default.json"
+
+
+def run_document() -> dict[str, Any]:
+    """The fixture as a run writes it today (the fixture may predate a field results.json gained since)."""
+    saved = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    return report.results_document(saved["gateway"], [CaseResult.from_dict(case) for case in saved["cases"]])
 
 
 def shards(document: dict[str, Any], count: int) -> list[dict[str, Any]]:
@@ -37,7 +44,7 @@ def write(tmp: Path, name: str, document: dict[str, Any]) -> Path:
 
 
 def test_merged_shards_are_the_unsharded_results_json_and_reports(tmp_path: Path) -> None:
-    full = json.loads(FULL.read_text(encoding="utf-8"))
+    full = run_document()
     folders = [write(tmp_path, f"shard-{n}", part) for n, part in enumerate(shards(full, 3), start=1)]
     assert report.main(["merge", *map(str, folders), "--out", str(tmp_path / "merged")]) == 0
     merged = (tmp_path / "merged" / "results.json").read_text(encoding="utf-8")
@@ -52,7 +59,7 @@ def test_merged_shards_are_the_unsharded_results_json_and_reports(tmp_path: Path
 
 
 def test_a_shard_of_another_gateway_version_is_refused_by_name(tmp_path: Path) -> None:
-    one, two = shards(json.loads(FULL.read_text(encoding="utf-8")), 2)
+    one, two = shards(run_document(), 2)
     two["gateway"] = {**two["gateway"], "version": "1.108.7"}
     folders = [write(tmp_path, "a", one), write(tmp_path, "b", two)]
     with pytest.raises(SystemExit, match=r"b/results\.json ran another gateway than .*a/results\.json.*1\.108\.7"):
@@ -61,7 +68,7 @@ def test_a_shard_of_another_gateway_version_is_refused_by_name(tmp_path: Path) -
 
 
 def test_a_case_in_two_shards_is_refused_naming_it(tmp_path: Path) -> None:
-    one, _ = shards(json.loads(FULL.read_text(encoding="utf-8")), 2)
+    one, _ = shards(run_document(), 2)
     first = write(tmp_path, "a", one)
     with pytest.raises(report.MergeError, match=rf"case {one['cases'][0]['id']} is in both .*a/results\.json"):
         report.merge_documents([(first / "results.json", one), (tmp_path / "again.json", one)])
