@@ -130,10 +130,6 @@ class GatewayPool:
         """The routes one process serves."""
         return [route for route, owner in self._by_route.items() if owner is member]
 
-    def routes_of(self, member: Gateway) -> list[str]:
-        """The routes one process serves."""
-        return [route for route, owner in self._by_route.items() if owner is member]
-
     def address(self, route: str) -> RouteAddress:
         """Where and how a Codex request for ``route`` goes: the serving process's address."""
         return self.member_for(route).address(route)
