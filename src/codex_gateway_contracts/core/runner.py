@@ -185,24 +185,39 @@ class CaseRunner:
         }
         payload = json.dumps(exchange.sent_body, ensure_ascii=False).encode("utf-8")
         url = f"{address.base_url.rstrip('/')}{exchange.interaction.path}"
-        try:
-            with self._client.stream("POST", url, content=payload, headers=headers) as r:
-                exchange.status = r.status_code
-                exchange.content_type = r.headers.get("content-type", "")
-                if r.status_code == 200 and "text/event-stream" in exchange.content_type:
-                    exchange.events = list(iter_sse(r.iter_lines()))
-                else:
-                    exchange.error_body = r.read().decode("utf-8", "replace")
-                    if r.status_code == 200 and "json" in exchange.content_type:
-                        exchange.document = _json_or_none(exchange.error_body)
-        except httpx.TimeoutException:
-            exchange.transport_error = (
-                f"the gateway did not finish answering within {self.request_timeout:.0f} s (hung upstream or gateway?)"
-            )
-        except httpx.HTTPError as exc:
-            dead = not self.target.alive()
-            cause = "the gateway process died" if dead else "the connection to the gateway failed"
-            exchange.transport_error = f"{cause}: {type(exc).__name__}: {exc}"
+        for attempt in (1, 2):
+            try:
+                self._post(exchange, url, payload, headers)
+            except httpx.TimeoutException:
+                exchange.transport_error = (
+                    f"the gateway did not finish answering within {self.request_timeout:.0f} s "
+                    "(hung upstream or gateway?)"
+                )
+            except httpx.HTTPError as exc:
+                dead = not self.target.alive()
+                # A kept-alive connection the gateway closed just as the request went out: it never saw the
+                # request, so no upstream call happened; send it once more, as clients do for this race.
+                if attempt == 1 and not dead and _dropped_unanswered(exc, exchange):
+                    continue
+                cause = "the gateway process died" if dead else "the connection to the gateway failed"
+                exchange.transport_error = f"{cause}: {type(exc).__name__}: {exc}"
+            return
+
+    def _post(self, exchange: Exchange, url: str, payload: bytes, headers: Mapping[str, str]) -> None:
+        with self._client.stream("POST", url, content=payload, headers=headers) as r:
+            exchange.status = r.status_code
+            exchange.content_type = r.headers.get("content-type", "")
+            if r.status_code == 200 and "text/event-stream" in exchange.content_type:
+                exchange.events = list(iter_sse(r.iter_lines()))
+            else:
+                exchange.error_body = r.read().decode("utf-8", "replace")
+                if r.status_code == 200 and "json" in exchange.content_type:
+                    exchange.document = _json_or_none(exchange.error_body)
+
+
+def _dropped_unanswered(exc: httpx.HTTPError, exchange: Exchange) -> bool:
+    """The server closed the connection before sending any status line."""
+    return isinstance(exc, httpx.RemoteProtocolError) and exchange.status == 0
 
 
 def _json_or_none(text: str) -> object:
