@@ -125,7 +125,7 @@ def send_all(client: httpx.Client, base_url: str, requests: Iterator[tuple[str, 
     """POST each request where Codex sent it and read the whole answer; how many were sent.
 
     A request whose keep-alive connection the gateway had just closed is sent again on a new one, once
-    (uvicorn drops idle connections after 5 s); the suite's runner would report it as a transport error.
+    (uvicorn drops idle connections after 5 s), as the suite's runner does.
     """
     sent = 0
     for path, body, headers in requests:
